@@ -1,0 +1,118 @@
+"""
+Snapshots of a story, and reading them back for a page in one language.
+
+A revision's content holds every language of the story's translated fields,
+its citations, FAQs and related ports, and the body already rendered to HTML,
+so a live page needs no Markdown work and no joins to show a story.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from modeltranslation.utils import build_localized_fieldname
+
+from .rendering import render_markdown
+
+SOURCE_LANGUAGE = "en"
+
+
+def language_codes():
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def _translations(instance, field_name):
+    values = {}
+    for code in language_codes():
+        value = getattr(instance, build_localized_fieldname(field_name, code), "") or ""
+        if value:
+            values[code] = value
+    return values
+
+
+def story_snapshot(story) -> dict:
+    """The content of a story and its parts as a JSON-serialisable dict."""
+    bodies = _translations(story, "body")
+    rendered = {code: render_markdown(text) for code, text in bodies.items()}
+    return {
+        "port": story.port_id,
+        "title": _translations(story, "title"),
+        "summary": _translations(story, "summary"),
+        "body": bodies,
+        "body_html": {code: html for code, (html, _toc) in rendered.items()},
+        "toc": {code: toc for code, (_html, toc) in rendered.items()},
+        "citations": [
+            {
+                "number": citation.position,
+                "title": citation.title,
+                "publisher": citation.publisher,
+                "url": citation.url,
+                "accessed_on": citation.accessed_on.isoformat() if citation.accessed_on else "",
+                "note": citation.note,
+            }
+            for citation in story.citations.order_by("position")
+        ],
+        "faqs": [
+            {"question": _translations(faq, "question"), "answer": _translations(faq, "answer")}
+            for faq in story.faqs.order_by("position", "id")
+        ],
+        "related": [
+            {"port": related.port_id, "note": _translations(related, "note")}
+            for related in story.related_ports.order_by("position", "port_id")
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A translated value and the language it is actually in."""
+
+    text: str
+    language: str
+
+    def __str__(self):
+        return self.text
+
+    def __bool__(self):
+        return bool(self.text)
+
+
+def localize(values: dict, language: str) -> Localized:
+    """The value in `language`, falling back to English where not translated."""
+    if values.get(language):
+        return Localized(values[language], language)
+    return Localized(values.get(SOURCE_LANGUAGE, ""), SOURCE_LANGUAGE)
+
+
+@dataclass
+class StoryPage:
+    """A story as readers see it in one language, built from a revision."""
+
+    title: Localized
+    summary: Localized
+    body_html: Localized
+    toc: list
+    citations: list
+    faqs: list
+    related: list
+
+    @classmethod
+    def from_content(cls, content: dict, language: str):
+        body_html = localize(content["body_html"], language)
+        return cls(
+            title=localize(content["title"], language),
+            summary=localize(content["summary"], language),
+            body_html=body_html,
+            toc=content["toc"].get(body_html.language, []),
+            citations=content["citations"],
+            faqs=[
+                {
+                    "question": localize(faq["question"], language),
+                    "answer": localize(faq["answer"], language),
+                }
+                for faq in content["faqs"]
+            ],
+            related=[
+                {"port": item["port"], "note": localize(item["note"], language)}
+                for item in content["related"]
+            ],
+        )
