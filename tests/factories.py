@@ -1,0 +1,80 @@
+"""Small functions that build test data. Each returns saved objects."""
+
+import itertools
+
+from ports import services
+from ports.models import FAQ, Citation, Port, RelatedPort, Story
+
+_counter = itertools.count(1)
+
+
+def make_port(number):
+    return Port.objects.get_or_create(number=number)[0]
+
+
+def make_story(number=None, *, title=None, body="Body text.[^1]", summary="A summary.", **fields):
+    number = number if number is not None else 20000 + next(_counter)
+    story = Story.objects.create(
+        port=make_port(number),
+        title=title or f"Story of port {number}",
+        summary=summary,
+        body=body,
+        **fields,
+    )
+    return story
+
+
+def make_citation(story, position=1, **fields):
+    fields.setdefault("title", f"Source {position}")
+    fields.setdefault("url", f"https://example.org/source/{position}")
+    return Citation.objects.create(story=story, position=position, **fields)
+
+
+def make_faq(story, position=1, **fields):
+    fields.setdefault("question", f"Question {position}?")
+    fields.setdefault("answer", f"Answer {position}.")
+    return FAQ.objects.create(story=story, position=position, **fields)
+
+
+def make_related(story, number, note=""):
+    return RelatedPort.objects.create(story=story, port=make_port(number), note=note)
+
+
+def make_published_story(number=None, **fields):
+    story = make_story(number, **fields)
+    make_citation(story)
+    make_faq(story)
+    return services.story_publish(story=story, by=None)
+
+
+def registry_csv(*rows, header=None):
+    """An IANA-format CSV as bytes; each row is a 12-item sequence or a str line."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        header
+        or [
+            "Service Name",
+            "Port Number",
+            "Transport Protocol",
+            "Description",
+            "Assignee",
+            "Contact",
+            "Registration Date",
+            "Modification Date",
+            "Reference",
+            "Service Code",
+            "Unauthorized Use Reported",
+            "Assignment Notes",
+        ]
+    )
+    for row in rows:
+        if isinstance(row, str):
+            out.write(row + "\r\n")
+        else:
+            row = list(row) + [""] * (12 - len(row))
+            writer.writerow(row)
+    return out.getvalue().encode()
