@@ -1,0 +1,106 @@
+"""Settings come from the environment and refuse unsafe production values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3!v9-production-like-secret-key-with-enough-entropy-0123456789abcdef",
+    "ALLOWED_HOSTS": "portwiki.example",
+    "CSRF_TRUSTED_ORIGINS": "https://portwiki.example",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_the_development_key():
+    result = manage(
+        "check",
+        **{**PRODUCTION, "SECRET_KEY": "django-insecure-portwiki-development-only"},
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
+def test_check_deploy_passes_with_production_like_variables():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_local_editor_login_is_refused_in_production():
+    result = manage("ensure_local_editor", **PRODUCTION)
+    assert result.returncode != 0
+    assert "only for development" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "engine"),
+    [
+        ("postgres://u@db.example:5432/portwiki", "django.db.backends.postgresql"),
+        ("", "django.db.backends.sqlite3"),
+    ],
+)
+def test_database_comes_from_database_url(url, engine):
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default'];"
+        "print(d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DEBUG="true", DJANGO_SETTINGS_MODULE="portwiki.settings")
+    if url:
+        env["DATABASE_URL"] = url
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == [engine, "60", "True"], result.stderr
+
+
+def test_cache_is_redis_when_redis_url_is_set():
+    code = (
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    )
+    env = {**os.environ, "DEBUG": "true", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portwiki.settings'); django.setup(); {code}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", (
+        result.stderr
+    )
