@@ -1,0 +1,344 @@
+#!/usr/bin/env python
+"""
+Production-like benchmark of the reader site.
+
+Builds a PostgreSQL database with the full 2025-03-28 registry (from
+../shared/data) and generated published stories, serves the site under
+gunicorn with production settings (DEBUG off, whitenoise, Redis cache), and
+loads it with wrk from a second process on loopback, bounded in time. Prints
+requests per second and p50/p99 latency per scenario, each as a ratio to a
+minimal Django view under the same server and to nginx serving a saved copy
+of a port page, and ends with one summary line:
+
+    bench: uncached=<ratio> cached=<ratio> search_p99_ms=<ms> errors=<count>
+
+Usage: .venv/bin/python bench/run.py [--reuse] [--duration 10] [--stories 2000]
+Needs: PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379, Debian's wrk and nginx.
+"""
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REGISTRY_FILE = ROOT.parent / "shared" / "data" / "service-names-port-numbers-2025-03-28-LF.csv"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "portwiki_bench")
+DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+PYTHON = sys.executable
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
+SEARCH_CONCURRENCY = 4
+
+BASE_ENV = {
+    **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "REDIS_URL"}},
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-" + "x7Qp2Lr9" * 8,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "DATABASE_URL": DB_URL,
+    "SECURE_SSL_REDIRECT": "false",
+    "LOG_LEVEL": "WARNING",
+    "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+}
+
+
+def say(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def manage(*args, env=None, **kwargs):
+    return subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env={**BASE_ENV, **(env or {})},
+        check=True,
+        **kwargs,
+    )
+
+
+def database_ready(expected_stories):
+    import psycopg
+
+    try:
+        with psycopg.connect(DB_URL, connect_timeout=3) as conn:
+            live = conn.execute(
+                "SELECT count(*) FROM ports_story WHERE live_revision_id IS NOT NULL"
+            ).fetchone()[0]
+            return live >= expected_stories
+    except psycopg.Error:
+        return False
+
+
+def build_database(stories):
+    import psycopg
+
+    say(f"Creating database {DB_NAME} …")
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    manage("migrate", "--noinput", stdout=subprocess.DEVNULL)
+    say("Importing the 2025-03-28 registry …")
+    manage("import_registry", str(REGISTRY_FILE), stdout=subprocess.DEVNULL)
+    say(f"Generating {stories} published stories …")
+    subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "generate_stories.py"), str(stories)],
+        cwd=ROOT,
+        env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "portwiki.settings"},
+        check=True,
+    )
+
+
+def sample_paths():
+    """Port pages with and without stories, and search queries."""
+    import psycopg
+
+    with psycopg.connect(DB_URL) as conn:
+        story_ports = [r[0] for r in conn.execute("SELECT port_id FROM ports_story")]
+        assigned = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT port_low FROM ports_assignment "
+                "WHERE port_low = port_high AND status = 'assigned'"
+            )
+        ]
+        words = [
+            r[0]
+            for r in conn.execute(
+                "SELECT description FROM ports_assignment "
+                "WHERE length(description) BETWEEN 8 AND 40 LIMIT 400"
+            )
+        ]
+    no_story = sorted(set(assigned) - set(story_ports)) + list(range(60000, 60100))
+    rng = random.Random(6335)
+    queries = []
+    for description in rng.sample(words, 100):
+        tokens = [t for t in re.findall(r"[A-Za-z]{4,}", description)][:2]
+        if tokens:
+            queries.append("/search/?q=" + "+".join(tokens))
+    return {
+        "story": [f"/ports/{n}/" for n in rng.sample(story_ports, min(500, len(story_ports)))],
+        "no_story": [f"/ports/{n}/" for n in rng.sample(no_story, 500)],
+        "search": queries,
+    }
+
+
+class Server:
+    def __init__(self, name, command, env=None, port=None):
+        self.name, self.command, self.env, self.port = name, command, env or {}, port
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env={**BASE_ENV, **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=open(Path(tempfile.gettempdir()) / f"bench-{self.name}.log", "w"),
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/ports/80/", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError(f"{self.name} did not start on port {self.port}")
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+
+
+def gunicorn(name, port, **env):
+    return Server(
+        name,
+        [
+            PYTHON, "-m", "gunicorn", "portwiki.wsgi",
+            "--workers", str(WORKERS),
+            "--bind", f"127.0.0.1:{port}",
+            "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+        ],  # fmt: skip
+        env={"ROOT_URLCONF": "bench_urls", "REDIS_URL": REDIS_URL, **env},
+        port=port,
+    )
+
+
+def nginx(port, root):
+    conf = Path(root) / "nginx.conf"
+    conf.write_text(
+        f"""
+worker_processes 2;
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    default_type text/html;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root}/site;
+        location / {{ try_files $uri $uri/index.html =404; }}
+    }}
+}}
+"""
+    )
+    return Server(
+        "nginx",
+        ["/usr/sbin/nginx", "-c", str(conf), "-g", "daemon off;"],
+        port=port,
+    )
+
+
+def wrk(url_base, paths, *, duration, concurrency):
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    quoted = ",".join(f'"{p}"' for p in paths)
+    script.write_text(
+        f"paths = {{{quoted}}}\n"
+        "math.randomseed(6335)\n"
+        "request = function()\n"
+        "  return wrk.format('GET', paths[math.random(#paths)])\n"
+        "end\n"
+    )
+    result = subprocess.run(
+        [
+            "wrk", "-t", "1", "-c", str(concurrency), "-d", f"{duration}s",
+            "--timeout", "5s", "--latency", "-s", str(script), url_base,
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    script.unlink()
+    return parse_wrk(result.stdout)
+
+
+def _ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def parse_wrk(output):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", output)[1])
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", output)[1])
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output):
+        errors += int(match[1])
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    ):
+        errors += sum(int(n) for n in match.groups())
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
+
+
+def warm(base, paths):
+    for path in paths:
+        urllib.request.urlopen(base + path, timeout=10).read()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reuse", action="store_true", help="Keep an existing bench database.")
+    parser.add_argument("--duration", type=int, default=10, help="Seconds per scenario.")
+    parser.add_argument("--stories", type=int, default=2000)
+    args = parser.parse_args()
+
+    if not REGISTRY_FILE.exists():
+        sys.exit(f"{REGISTRY_FILE} is missing: the benchmark needs ../shared/data.")
+    for tool in ("wrk", "/usr/sbin/nginx"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is not installed (apt-get install wrk nginx).")
+
+    if not (args.reuse and database_ready(args.stories)):
+        build_database(args.stories)
+    manage("collectstatic", "--noinput", stdout=subprocess.DEVNULL)
+    subprocess.run(["redis-cli", "-n", "7", "FLUSHDB"], stdout=subprocess.DEVNULL, check=False)
+    paths = sample_paths()
+    duration = args.duration
+    results = {}
+
+    with gunicorn("cached", 8101) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        say("minimal view …")
+        results["minimal view (20 KB)"] = wrk(
+            base, ["/_bench/minimal/"], duration=duration, concurrency=CONCURRENCY
+        )
+        warm(base, paths["story"])
+        say("port page, cached …")
+        results["port page, cached"] = wrk(
+            base, paths["story"], duration=duration, concurrency=CONCURRENCY
+        )
+        say("port without a story …")
+        results["port without story"] = wrk(
+            base, paths["no_story"], duration=duration, concurrency=CONCURRENCY
+        )
+        say("search …")
+        results["search (4 clients)"] = wrk(
+            base, paths["search"], duration=duration, concurrency=SEARCH_CONCURRENCY
+        )
+        saved_page = urllib.request.urlopen(base + paths["story"][0]).read()
+
+    with gunicorn("uncached", 8102, PAGE_CACHE_SECONDS="0") as server:
+        say("port page, uncached …")
+        results["port page, uncached"] = wrk(
+            f"http://127.0.0.1:{server.port}",
+            paths["story"],
+            duration=duration,
+            concurrency=CONCURRENCY,
+        )
+
+    with tempfile.TemporaryDirectory() as root:
+        target = Path(root) / "site" / paths["story"][0].strip("/")
+        target.mkdir(parents=True)
+        (target / "index.html").write_bytes(saved_page)
+        with nginx(8103, root) as server:
+            say("nginx static copy …")
+            results["nginx static copy"] = wrk(
+                f"http://127.0.0.1:{server.port}",
+                [paths["story"][0]],
+                duration=duration,
+                concurrency=CONCURRENCY,
+            )
+
+    minimal = results["minimal view (20 KB)"]["rps"]
+    static = results["nginx static copy"]["rps"]
+    print(
+        f"\n{'scenario':<24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'÷ minimal':>9} {'÷ nginx':>8} {'errors':>6}"
+    )
+    order = [
+        "minimal view (20 KB)",
+        "port page, uncached",
+        "port page, cached",
+        "port without story",
+        "search (4 clients)",
+        "nginx static copy",
+    ]
+    for name in order:
+        r = results[name]
+        print(
+            f"{name:<24} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
+            f"{r['rps'] / minimal:>9.2f} {r['rps'] / static:>8.3f} {r['errors']:>6}"
+        )
+    errors = sum(r["errors"] for r in results.values())
+    print(
+        f"\nbench: uncached={results['port page, uncached']['rps'] / minimal:.2f} "
+        f"cached={results['port page, cached']['rps'] / minimal:.2f} "
+        f"search_p99_ms={results['search (4 clients)']['p99']:.1f} errors={errors}"
+    )
+
+
+if __name__ == "__main__":
+    main()
