@@ -37,6 +37,8 @@ class AssignmentStatus(models.TextChoices):
 class StoryStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
+    # Approved for a go-live time that has not come yet.
+    SCHEDULED = "scheduled", _("Scheduled")
     PUBLISHED = "published", _("Published")
 
 

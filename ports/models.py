@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -277,6 +277,36 @@ class StoryQuerySet(models.QuerySet):
             go_live_at__lte=now,
         ).filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
 
+    def awaiting_review(self):
+        return self.filter(status=StoryStatus.IN_REVIEW)
+
+    def scheduled(self):
+        """Stories with a version approved to go live later."""
+        return self.filter(scheduled_revision__isnull=False)
+
+    def written_by(self, user):
+        """Stories the user is an author of or has saved a revision of."""
+        return self.filter(
+            Q(authors=user.pk)
+            | Exists(StoryRevision.objects.filter(story=OuterRef("pk"), author=user.pk))
+        ).distinct()
+
+    def sent_back(self):
+        """Drafts whose latest workflow step was a reviewer sending them back."""
+        latest = StoryTransition.objects.filter(story=OuterRef("pk")).order_by(
+            "-created_at", "-id"
+        )
+        return self.alias(last_action=Subquery(latest.values("action")[:1])).filter(
+            status=StoryStatus.DRAFT, last_action=StoryTransition.Action.SEND_BACK
+        )
+
+    def review_overdue(self, now=None, days=365):
+        """Stories readers can see whose content nobody has reviewed for `days`."""
+        cutoff = (now or timezone.now()) - timezone.timedelta(days=days)
+        return self.filter(live_revision__isnull=False).filter(
+            Q(last_reviewed_at__isnull=True) | Q(last_reviewed_at__lt=cutoff)
+        )
+
 
 class Story(models.Model):
     """
@@ -317,6 +347,22 @@ class Story(models.Model):
         related_name="+",
         verbose_name=_("live version"),
     )
+    # An approved version waiting for its go-live time; readers keep seeing
+    # `live_revision` (if any) until publish_scheduled swaps it in.
+    scheduled_revision = models.ForeignKey(
+        "StoryRevision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scheduled version"),
+    )
+    scheduled_go_live_at = models.DateTimeField(
+        _("scheduled to go live"), null=True, blank=True
+    )
+    scheduled_expire_at = models.DateTimeField(
+        _("scheduled to expire"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("first published"), null=True, blank=True)
@@ -332,11 +378,34 @@ class Story(models.Model):
         ordering = ["port"]
         verbose_name = _("story")
         verbose_name_plural = _("stories")
+        permissions = [
+            ("submit_story", "Can submit stories for review"),
+            ("publish_story", "Can publish, schedule, send back and unpublish stories"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=StoryStatus.PUBLISHED)
                 | Q(published_at__isnull=False, live_revision__isnull=False),
                 name="story_published_has_live_version",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=StoryStatus.SCHEDULED)
+                | Q(scheduled_revision__isnull=False),
+                name="story_scheduled_has_scheduled_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    scheduled_revision__isnull=True,
+                    scheduled_go_live_at__isnull=True,
+                    scheduled_expire_at__isnull=True,
+                )
+                | Q(scheduled_revision__isnull=False, scheduled_go_live_at__isnull=False),
+                name="story_schedule_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(scheduled_expire_at__isnull=True)
+                | Q(scheduled_expire_at__gt=F("scheduled_go_live_at")),
+                name="story_scheduled_expiry_after_go_live",
             ),
             models.CheckConstraint(
                 condition=Q(expire_at__isnull=True)
@@ -453,6 +522,60 @@ class StoryRevision(models.Model):
 
     def __str__(self):
         return f"{self.story} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StoryTransition(models.Model):
+    """One workflow step of a story: who, when, from which status to which, why."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Submitted for review")
+        PUBLISH = "publish", _("Published")
+        SCHEDULE = "schedule", _("Scheduled")
+        SEND_BACK = "send_back", _("Sent back to draft")
+        UNPUBLISH = "unpublish", _("Unpublished")
+        GO_LIVE = "go_live", _("Went live as scheduled")
+        EXPIRE = "expire", _("Expired")
+        EDIT = "edit", _("Edited after approval")
+        REVERT = "revert", _("Reverted to an earlier revision")
+        REVIEWED = "reviewed", _("Reviewed without changes")
+
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("story")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action)
+    from_status = models.CharField(_("from"), max_length=10, choices=StoryStatus)
+    to_status = models.CharField(_("to"), max_length=10, choices=StoryStatus)
+    comment = models.TextField(_("comment"), blank=True)
+    revision = models.ForeignKey(
+        StoryRevision,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revision"),
+    )
+    go_live_at = models.DateTimeField(_("live from"), null=True, blank=True)
+    expire_at = models.DateTimeField(_("live until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("story transition")
+        verbose_name_plural = _("story transitions")
+        indexes = [
+            models.Index(fields=["story", "-created_at"], name="transition_story_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.story_id}: {self.get_action_display()}"
 
 
 class FeedbackPrompt(models.Model):
