@@ -126,6 +126,10 @@ class Assignment(models.Model):
         ordering = ["port_low", "transport", "service_name"]
         verbose_name = _("registry assignment")
         verbose_name_plural = _("registry assignments")
+        permissions = [
+            ("import_assignment", "Can import registry files"),
+            ("export_assignment", "Can export the registry"),
+        ]
         indexes = [
             models.Index(fields=["port_low", "port_high"], name="assignment_port_range"),
             models.Index(fields=["service_name"], name="assignment_service_name"),
@@ -399,7 +403,9 @@ class Story(models.Model):
                     scheduled_go_live_at__isnull=True,
                     scheduled_expire_at__isnull=True,
                 )
-                | Q(scheduled_revision__isnull=False, scheduled_go_live_at__isnull=False),
+                | Q(
+                    scheduled_revision__isnull=False, scheduled_go_live_at__isnull=False
+                ),
                 name="story_schedule_complete",
             ),
             models.CheckConstraint(
@@ -540,7 +546,10 @@ class StoryTransition(models.Model):
         REVIEWED = "reviewed", _("Reviewed without changes")
 
     story = models.ForeignKey(
-        Story, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("story")
+        Story,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        verbose_name=_("story"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,0 +1,39 @@
+"""
+Staff preview of a story's working copy (or any revision) as readers would
+see it: the public port page, built the same way, with the draft in place of
+the live story. Anyone else gets a plain 404, so the URL reveals nothing.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import get_language
+
+from . import workflow
+from .models import Story
+from .pages import port_page
+from .revisions import StoryPage, story_snapshot
+
+
+def story_preview(request, pk):
+    """The working copy, or with ?revision=<id> one of the story's revisions."""
+    if not workflow.can_view(request.user):
+        raise Http404("No such page.")
+    story = get_object_or_404(Story, pk=pk)
+    revision_id = request.GET.get("revision")
+    if revision_id is None:
+        content = story_snapshot(story)
+    elif revision_id.isdigit():
+        content = get_object_or_404(story.revisions, pk=revision_id).content
+    else:
+        raise Http404("No such revision.")
+    language = get_language()
+    page = port_page(story.port_id, language=language)
+    page.story = story
+    page.story_page = StoryPage.from_content(content, language)
+    response = render(
+        request, "ports/port_detail.html", {"page": page, "preview": True}
+    )
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

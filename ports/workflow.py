@@ -1,0 +1,168 @@
+"""
+The editorial workflow's rules: who may take which step on a story in which
+state, and what a story must satisfy before review and publication.
+
+ports.services enforces these on every write; the admin asks them which
+buttons to show. A user of None is the system itself (the publish_scheduled
+command, loading demo content) and is trusted.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
+
+from .choices import StoryStatus
+from .models import Story, StoryTransition
+from .rendering import footnote_numbers
+
+Action = StoryTransition.Action
+
+SUBMIT_PERMISSION = "ports.submit_story"
+PUBLISH_PERMISSION = "ports.publish_story"
+CHANGE_PERMISSION = "ports.change_story"
+VIEW_PERMISSION = "ports.view_story"
+
+SOURCE_LANGUAGE = "en"
+
+# The steps people take by hand: the permission each needs and the states
+# of the story it applies to (as a test on the story).
+MANUAL_STEPS = {
+    Action.SUBMIT: (SUBMIT_PERMISSION, lambda story: story.status == StoryStatus.DRAFT),
+    Action.PUBLISH: (
+        PUBLISH_PERMISSION,
+        lambda story: story.status == StoryStatus.IN_REVIEW,
+    ),
+    Action.SEND_BACK: (
+        PUBLISH_PERMISSION,
+        lambda story: story.status == StoryStatus.IN_REVIEW,
+    ),
+    Action.UNPUBLISH: (
+        PUBLISH_PERMISSION,
+        lambda story: bool(story.live_revision_id or story.scheduled_revision_id),
+    ),
+    Action.REVIEWED: (PUBLISH_PERMISSION, lambda story: bool(story.live_revision_id)),
+}
+
+
+def _active(user):
+    return user is not None and user.is_active and user.is_staff
+
+
+def can_view(user) -> bool:
+    return _active(user) and user.has_perm(VIEW_PERMISSION)
+
+
+def can_edit(user, story: Story | None = None) -> bool:
+    """
+    Whether the user may change the story's content (or add a story).
+
+    A story in review is frozen for editors so that reviewers approve what
+    they read; reviewers may still correct it.
+    """
+    if not _active(user):
+        return False
+    if story is None:
+        return user.has_perm("ports.add_story")
+    if not user.has_perm(CHANGE_PERMISSION):
+        return False
+    return story.status != StoryStatus.IN_REVIEW or user.has_perm(PUBLISH_PERMISSION)
+
+
+def can_step(user, action: str, story: Story) -> bool:
+    """Whether the user may take this workflow step on the story now."""
+    permission, applies = MANUAL_STEPS[action]
+    return _active(user) and user.has_perm(permission) and applies(story)
+
+
+def allowed_steps(user, story: Story) -> list[str]:
+    return [action for action in MANUAL_STEPS if can_step(user, action, story)]
+
+
+def check_step(user, action: str, story: Story) -> None:
+    """Raise PermissionDenied or ValidationError unless the step is allowed."""
+    if user is None:
+        return
+    permission, applies = MANUAL_STEPS[action]
+    if not (_active(user) and user.has_perm(permission)):
+        raise PermissionDenied
+    if not applies(story):
+        raise ValidationError(
+            _("A story that is %(status)s cannot be %(step)s.")
+            % {
+                "status": story.get_status_display().lower(),
+                "step": Action(action).label.lower(),
+            },
+            code="invalid_state",
+        )
+
+
+def check_edit(user, story: Story) -> None:
+    if user is not None and not can_edit(user, story):
+        raise PermissionDenied
+
+
+def language_codes():
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def story_problems(story: Story) -> list[str]:
+    """
+    What stops the story (as saved) from going to review or being published.
+
+    Every footnote marker needs a citation of that number, every citation
+    must be cited in the English body, citation links must be http(s), and
+    the English title, summary and body must be written.
+    """
+    problems = []
+    labels = {"title": _("title"), "summary": _("summary"), "body": _("body")}
+    for field, label in labels.items():
+        value = getattr(story, build_localized_fieldname(field, SOURCE_LANGUAGE)) or ""
+        if not value.strip():
+            problems.append(_("The English %(field)s is empty.") % {"field": label})
+
+    citations = list(story.citations.order_by("position"))
+    numbers = {citation.position for citation in citations}
+    names = dict(settings.LANGUAGES)
+    for code in language_codes():
+        body = getattr(story, build_localized_fieldname("body", code)) or ""
+        for number in sorted(footnote_numbers(body) - numbers):
+            problems.append(
+                _(
+                    "The %(language)s body cites [^%(number)s] "
+                    "but there is no citation %(number)s."
+                )
+                % {"language": names[code], "number": number}
+            )
+    english_markers = footnote_numbers(
+        getattr(story, build_localized_fieldname("body", SOURCE_LANGUAGE)) or ""
+    )
+    is_web_url = URLValidator(schemes=["http", "https"])
+    for citation in citations:
+        if citation.position not in english_markers:
+            problems.append(
+                _(
+                    "Citation %(number)s (%(title)s) is not cited in the English body: "
+                    "add [^%(number)s] where it supports the text, or remove it."
+                )
+                % {"number": citation.position, "title": citation.title}
+            )
+        if citation.url:
+            try:
+                is_web_url(citation.url)
+            except ValidationError:
+                problems.append(
+                    _(
+                        "Citation %(number)s's URL is not a valid http:// or https:// "
+                        "address: %(url)s"
+                    )
+                    % {"number": citation.position, "url": citation.url}
+                )
+    return problems
+
+
+def check_content(story: Story) -> None:
+    problems = story_problems(story)
+    if problems:
+        raise ValidationError(problems, code="not_ready")
