@@ -2,14 +2,18 @@
 The registry import: what a parsed file changes, and applying it in one step.
 
 Both ways in (the admin's import page and `manage.py import_registry`) call
-plan_import() to preview and apply_import() to write. The work is set-based:
-one query loads every existing assignment, the differences are computed in
-memory, and the writes are bulk inserts and updates in a single transaction.
+plan_import() to preview and import_registry() to write. The work is
+set-based: one query loads every existing assignment, the differences are
+computed in memory, and the writes are bulk inserts and updates in a single
+transaction that holds the registry lock, so two imports never interleave.
 """
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +22,9 @@ from .choices import AssignmentStatus, ChangeKind
 from .models import Assignment, ImportRun, RegistryChange
 
 BATCH_SIZE = 2000
+# bulk_update() writes one CASE expression per field and row; smaller batches
+# keep each statement quick to plan.
+UPDATE_BATCH_SIZE = 500
 
 
 class ImportRefused(Exception):
@@ -26,6 +33,10 @@ class ImportRefused(Exception):
     def __init__(self, message, invalid=()):
         super().__init__(message)
         self.invalid = list(invalid)
+
+
+class PlanOutdated(ImportRefused):
+    """The registry changed between the preview and its confirmation."""
 
 
 @dataclass
@@ -37,6 +48,10 @@ class PlannedChange:
     line: int | None = None
     pk: int | None = None
 
+    @property
+    def label(self):
+        return registry.row_label(self.values)
+
 
 @dataclass
 class ImportPlan:
@@ -45,9 +60,12 @@ class ImportPlan:
     file_name: str
     sha256: str
     total_rows: int
+    skip_invalid: bool = False
     new: list[PlannedChange] = field(default_factory=list)
     changed: list[PlannedChange] = field(default_factory=list)
     withdrawn: list[PlannedChange] = field(default_factory=list)
+    # Missing from the file, but kept: an invalid row that was skipped may be them.
+    held: list[PlannedChange] = field(default_factory=list)
     unchanged_count: int = 0
     invalid: list[registry.InvalidRow] = field(default_factory=list)
 
@@ -69,11 +87,108 @@ class ImportPlan:
         return " ".join(f"{name}={count}" for name, count in self.counts.items())
 
     def fingerprint(self):
-        """Identifies the plan, so a confirmation applies what was previewed."""
-        parts = [self.sha256]
-        for group in (self.new, self.changed, self.withdrawn):
-            parts.extend(f"{change.kind}:{change.key}" for change in group)
-        return registry.hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        """
+        Identifies the plan, so that a confirmation applies what was previewed:
+        the file, and every change with its old and new values.
+        """
+        digest = hashlib.sha256(self.sha256.encode())
+        for change in (*self.new, *self.changed, *self.withdrawn, *self.held):
+            item = [change.kind, change.key, change.fields]
+            digest.update(json.dumps(item, sort_keys=True, default=str).encode())
+            digest.update(b"\n")
+        return digest.hexdigest()
+
+
+def check_size(size: int) -> None:
+    """Refuse a file over REGISTRY_UPLOAD_MAX_BYTES before anything reads it."""
+    limit = settings.REGISTRY_UPLOAD_MAX_BYTES
+    if size > limit:
+        raise ImportRefused(
+            f"The file is {size:,} bytes; the limit is {limit:,} bytes "
+            "(REGISTRY_UPLOAD_MAX_BYTES). Nothing was imported."
+        )
+
+
+def read_registry(data: bytes, *, skip_invalid: bool = False) -> registry.ParsedFile:
+    """
+    Parse a registry file, or raise ImportRefused: when it is not a registry
+    CSV, or when it has invalid rows and skip_invalid is false.
+    """
+    check_size(len(data))
+    try:
+        parsed = registry.parse(data)
+    except registry.RegistryFileError as error:
+        raise ImportRefused(f"{error} Nothing was imported.") from None
+    if parsed.invalid and not skip_invalid:
+        raise ImportRefused(
+            f"{parsed.invalid_count} invalid row(s); nothing was imported. "
+            "Fix them, or import the valid rows only (--skip-invalid).",
+            parsed.invalid,
+        )
+    if not parsed.rows:
+        raise ImportRefused(
+            "Every row is invalid; nothing was imported.", parsed.invalid
+        )
+    return parsed
+
+
+def plan_import(
+    data: bytes, *, file_name: str, skip_invalid: bool = False
+) -> ImportPlan:
+    """Compare a registry file with the database, without writing anything."""
+    parsed = read_registry(data, skip_invalid=skip_invalid)
+    return _plan(parsed, file_name=file_name, skip_invalid=skip_invalid)
+
+
+def import_registry(
+    data: bytes,
+    *,
+    file_name: str,
+    user=None,
+    skip_invalid: bool = False,
+    expected_fingerprint: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[ImportPlan, ImportRun]:
+    """
+    Import a registry file: one transaction, so it applies completely or not
+    at all. The plan is made inside the registry lock, so it is the plan that
+    gets applied; with expected_fingerprint (a preview's), a registry that
+    changed since the preview raises PlanOutdated instead.
+
+    Returns the plan and the ImportRun that records it, with a RegistryChange
+    per assignment added, changed or withdrawn.
+    """
+    parsed = read_registry(data, skip_invalid=skip_invalid)
+    with transaction.atomic():
+        _lock_registry()
+        plan = _plan(parsed, file_name=file_name, skip_invalid=skip_invalid)
+        if (
+            expected_fingerprint is not None
+            and plan.fingerprint() != expected_fingerprint
+        ):
+            raise PlanOutdated(
+                "The registry changed since this file was previewed; nothing was "
+                "imported. Preview the file again."
+            )
+        run = _apply(plan, user=user, progress=progress)
+    return plan, run
+
+
+def _lock_registry():
+    """
+    Hold the registry lock until the transaction ends.
+
+    PostgreSQL: a table lock that conflicts with itself and with row writes,
+    while readers carry on. SQLite locks the whole database at the first write
+    of a transaction; a write that changes nothing takes that lock now.
+    """
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(Assignment._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        else:
+            cursor.execute(f"UPDATE {table} SET id = id WHERE 0 = 1")
 
 
 def _comparable(value):
@@ -82,34 +197,24 @@ def _comparable(value):
 
 def _existing_assignments():
     columns = ("pk", "natural_key", *registry.VALUE_FIELDS)
-    return {row["natural_key"]: row for row in Assignment.objects.values(*columns)}
+    return {
+        row[1]: dict(zip(columns, row, strict=True))
+        for row in Assignment.objects.order_by().values_list(*columns)
+    }
 
 
-def plan_import(data: bytes, *, file_name: str, skip_invalid: bool = False) -> ImportPlan:
-    """
-    Compare a registry file with the database, without writing anything.
-
-    Raises ImportRefused when the file is not a registry CSV, or when it has
-    invalid rows and skip_invalid is false.
-    """
-    try:
-        parsed = registry.parse(data)
-    except registry.RegistryFileError as error:
-        raise ImportRefused(str(error)) from None
-    if parsed.invalid and not skip_invalid:
-        lines = len({problem.line for problem in parsed.invalid})
-        raise ImportRefused(
-            f"{lines} invalid row(s); nothing was imported. "
-            "Fix them, or import the valid rows only (--skip-invalid).",
-            parsed.invalid,
-        )
+def _plan(
+    parsed: registry.ParsedFile, *, file_name: str, skip_invalid: bool
+) -> ImportPlan:
     plan = ImportPlan(
         file_name=file_name,
         sha256=parsed.sha256,
         total_rows=parsed.total,
+        skip_invalid=skip_invalid,
         invalid=parsed.invalid,
     )
     existing = _existing_assignments()
+    fields = registry.VALUE_FIELDS
     for row in parsed.rows:
         current = existing.pop(row.key, None)
         if current is None:
@@ -117,10 +222,12 @@ def plan_import(data: bytes, *, file_name: str, skip_invalid: bool = False) -> I
                 PlannedChange(row.key, ChangeKind.ADDED, row.values, line=row.line)
             )
             continue
+        new = row.values
         differences = {
-            name: [current[name], row.values[name]]
-            for name in registry.VALUE_FIELDS
-            if _comparable(current[name]) != _comparable(row.values[name])
+            name: [current[name], new[name]]
+            for name in fields
+            if current[name] != new[name]
+            and _comparable(current[name]) != _comparable(new[name])
         }
         if not differences:
             plan.unchanged_count += 1
@@ -131,100 +238,144 @@ def plan_import(data: bytes, *, file_name: str, skip_invalid: bool = False) -> I
             else ChangeKind.CHANGED
         )
         plan.changed.append(
-            PlannedChange(row.key, kind, row.values, differences, row.line, current["pk"])
+            PlannedChange(row.key, kind, new, differences, row.line, current["pk"])
         )
     for key, current in existing.items():
-        if current["status"] != AssignmentStatus.WITHDRAWN:
-            plan.withdrawn.append(
-                PlannedChange(
-                    key,
-                    ChangeKind.WITHDRAWN,
-                    current,
-                    {"status": [current["status"], AssignmentStatus.WITHDRAWN]},
-                    pk=current["pk"],
-                )
-            )
+        if current["status"] == AssignmentStatus.WITHDRAWN:
+            continue
+        change = PlannedChange(
+            key,
+            ChangeKind.WITHDRAWN,
+            current,
+            {"status": [current["status"], AssignmentStatus.WITHDRAWN]},
+            pk=current["pk"],
+        )
+        if _may_be_invalid_row(current, parsed):
+            plan.held.append(change)
+        else:
+            plan.withdrawn.append(change)
     return plan
 
 
-@transaction.atomic
-def apply_import(plan: ImportPlan, *, user=None, progress: Callable | None = None) -> ImportRun:
-    """
-    Write a plan: one transaction, so it applies completely or not at all.
+def _may_be_invalid_row(current: dict, parsed: registry.ParsedFile) -> bool:
+    if not parsed.invalid:
+        return False
+    if parsed.unidentified_invalid:
+        return True
+    name = registry.squash(current["service_name"]).casefold()
+    if name:
+        return name in parsed.invalid_names
+    return (
+        registry.squash(current["description"]).casefold()
+        in parsed.invalid_descriptions
+    )
 
-    Returns the ImportRun that records it, with a RegistryChange per
-    assignment added, changed or withdrawn.
-    """
+
+def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
     now = timezone.now()
     run = ImportRun.objects.create(
         file_name=plan.file_name[:255],
         sha256=plan.sha256,
         started_by=user,
         started_at=now,
-        outcome=ImportRun.Outcome.APPLIED if plan.has_changes else ImportRun.Outcome.NO_CHANGES,
+        outcome=ImportRun.Outcome.APPLIED
+        if plan.has_changes
+        else ImportRun.Outcome.NO_CHANGES,
         total_rows=plan.total_rows,
         new_count=len(plan.new),
         changed_count=len(plan.changed),
         unchanged_count=plan.unchanged_count,
         withdrawn_count=len(plan.withdrawn),
         invalid_count=plan.counts["invalid"],
+        message=_run_message(plan),
     )
-    step = progress or (lambda done: None)
+    changes = (*plan.new, *plan.changed, *plan.withdrawn)
+    total = 2 * len(changes)
+    done = 0
 
-    created = Assignment.objects.bulk_create(
-        [
-            Assignment(natural_key=change.key, created_at=now, updated_at=now, **change.values)
-            for change in plan.new
-        ],
-        batch_size=BATCH_SIZE,
-    )
-    # SQLite and PostgreSQL both return primary keys from bulk_create.
-    for change, assignment in zip(plan.new, created, strict=True):
-        change.pk = assignment.pk
-    step(len(plan.new))
+    def step(count):
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
 
-    updated = []
-    for change in plan.changed:
-        assignment = Assignment(pk=change.pk, natural_key=change.key, updated_at=now)
-        for name in registry.VALUE_FIELDS:
-            setattr(assignment, name, change.values[name])
-        assignment.withdrawn_at = None
-        updated.append(assignment)
-    Assignment.objects.bulk_update(
-        updated,
-        [*registry.VALUE_FIELDS, "withdrawn_at", "updated_at"],
-        batch_size=500,
-    )
-    step(len(plan.changed))
+    for start in range(0, len(plan.new), BATCH_SIZE):
+        batch = plan.new[start : start + BATCH_SIZE]
+        created = Assignment.objects.bulk_create(
+            [
+                Assignment(
+                    natural_key=change.key,
+                    created_at=now,
+                    updated_at=now,
+                    **change.values,
+                )
+                for change in batch
+            ]
+        )
+        # SQLite and PostgreSQL both return primary keys from bulk_create.
+        for change, assignment in zip(batch, created, strict=True):
+            change.pk = assignment.pk
+        step(len(batch))
 
-    withdrawn_pks = [change.pk for change in plan.withdrawn]
-    for start in range(0, len(withdrawn_pks), BATCH_SIZE):
-        Assignment.objects.filter(pk__in=withdrawn_pks[start : start + BATCH_SIZE]).update(
+    for start in range(0, len(plan.changed), UPDATE_BATCH_SIZE):
+        batch = plan.changed[start : start + UPDATE_BATCH_SIZE]
+        updated = []
+        for change in batch:
+            assignment = Assignment(
+                pk=change.pk, natural_key=change.key, updated_at=now
+            )
+            for name in registry.VALUE_FIELDS:
+                setattr(assignment, name, change.values[name])
+            assignment.withdrawn_at = None
+            updated.append(assignment)
+        Assignment.objects.bulk_update(
+            updated, [*registry.VALUE_FIELDS, "withdrawn_at", "updated_at"]
+        )
+        step(len(batch))
+
+    for start in range(0, len(plan.withdrawn), BATCH_SIZE):
+        batch = plan.withdrawn[start : start + BATCH_SIZE]
+        Assignment.objects.filter(pk__in=[change.pk for change in batch]).update(
             status=AssignmentStatus.WITHDRAWN, withdrawn_at=now, updated_at=now
         )
-    step(len(plan.withdrawn))
+        step(len(batch))
 
-    RegistryChange.objects.bulk_create(
-        [
-            RegistryChange(
-                run=run,
-                assignment_id=change.pk,
-                kind=change.kind,
-                fields=change.fields,
-                port_low=change.values["port_low"],
-                port_high=change.values["port_high"],
-                created_at=now,
-            )
-            for change in (*plan.new, *plan.changed, *plan.withdrawn)
-        ],
-        batch_size=BATCH_SIZE,
-    )
+    for start in range(0, len(changes), BATCH_SIZE):
+        batch = changes[start : start + BATCH_SIZE]
+        RegistryChange.objects.bulk_create(
+            [
+                RegistryChange(
+                    run=run,
+                    assignment_id=change.pk,
+                    kind=change.kind,
+                    fields=change.fields,
+                    port_low=change.values["port_low"],
+                    port_high=change.values["port_high"],
+                    created_at=now,
+                )
+                for change in batch
+            ]
+        )
+        step(len(batch))
+
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at"])
+    if progress is not None:
+        progress(total, total)
     return run
 
 
-def import_registry(data: bytes, *, file_name: str, user=None, skip_invalid=False):
-    """Plan and apply in one call; returns (plan, run)."""
-    plan = plan_import(data, file_name=file_name, skip_invalid=skip_invalid)
-    return plan, apply_import(plan, user=user)
+def _run_message(plan: ImportPlan) -> str:
+    lines = []
+    if not plan.has_changes:
+        lines.append("No changes: the registry already matches this file.")
+    if plan.held:
+        lines.append(
+            f"{len(plan.held)} assignment(s) missing from the file were kept, not "
+            "withdrawn, because a skipped invalid row may be them:"
+        )
+        lines.extend(f"  {change.label}" for change in plan.held)
+    if plan.invalid:
+        lines.append(f"Skipped {plan.counts['invalid']} invalid row(s):")
+        lines.extend(f"  {problem}" for problem in plan.invalid)
+    return "\n".join(lines)

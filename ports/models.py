@@ -311,6 +311,19 @@ class StoryQuerySet(models.QuerySet):
             Q(last_reviewed_at__isnull=True) | Q(last_reviewed_at__lt=cutoff)
         )
 
+    def registry_changed(self):
+        """
+        Stories whose port's registry facts changed (a RegistryChange covering
+        the port) after the story was last reviewed, or at all if never reviewed.
+        """
+        changes = RegistryChange.objects.filter(
+            port_low__lte=OuterRef("port_id"), port_high__gte=OuterRef("port_id")
+        )
+        return self.filter(
+            Q(Exists(changes), last_reviewed_at__isnull=True)
+            | Q(Exists(changes.filter(created_at__gt=OuterRef("last_reviewed_at"))))
+        )
+
 
 class Story(models.Model):
     """

@@ -3,6 +3,17 @@ Reading IANA's service-names-port-numbers.csv: columns, quirks, validation.
 
 Plain functions with no database access. ports.importing decides what a
 parsed file changes; this module only says what the file holds.
+
+Quirks of the real file that are handled here:
+
+- quoted multi-line fields: bare LF inside CRLF records, and LF-only copies;
+- a UTF-8 byte order mark;
+- the older header "Known Unauthorized Uses" for column 11;
+- port ranges ("6000-6063"), rows with no port and rows with no service name;
+- a blank transport;
+- dates as YYYY-MM or YYYY-MM-DD;
+- bracketed handles and references run together ("[RFC3501][RFC9051]"),
+  kept verbatim and split on demand by bracketed_items().
 """
 
 import csv
@@ -32,6 +43,17 @@ COLUMNS = {
 # Older exports name column 11 differently.
 HEADER_ALIASES = {"known unauthorized uses": "unauthorized_use"}
 
+TEXT_FIELDS = (
+    "service_name",
+    "description",
+    "assignee",
+    "contact",
+    "reference",
+    "service_code",
+    "unauthorized_use",
+    "assignment_notes",
+)
+
 # The assignment fields an import compares and writes (the port is split in two).
 VALUE_FIELDS = (
     "service_name",
@@ -50,13 +72,26 @@ VALUE_FIELDS = (
     "status",
 )
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-_PORT_RE = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
-_WHITESPACE_RE = re.compile(r"\s+")
-# A leading quote that the export adds against spreadsheet formula injection.
-_ESCAPED_FORMULA_RE = re.compile(r"^'(?=[=+\-@])")
+SERVICE_NAME_MAX = 255
 
-_UNASSIGNED_WORDS = ("unassigned", "de-registered", "deregistered", "removed", "deprecated")
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+_PORT_RE = re.compile(r"^(\d{1,5})(?:\s*-\s*(\d{1,5}))?$")
+_WHITESPACE_RE = re.compile(r"\s+")
+# Spreadsheets run a cell that starts with one of these as a formula. The export
+# puts a quote before such a value (and before one that already starts with
+# quotes and then one of these), and the import takes exactly one quote off,
+# so that exporting and importing again gives the value back unchanged.
+_FORMULA_RE = re.compile(r"^'*[=+\-@]")
+_ESCAPED_FORMULA_RE = re.compile(r"^'(?='*[=+\-@])")
+_BRACKETED_RE = re.compile(r"\[([^\[\]]*)\]")
+
+# Unnamed rows say what the port is in free text ("Unassigned", "IANA Reserved",
+# "De-registered", "Decomissioned Port 04/14/00"…); the first of these words wins.
+_RESERVED_RE = re.compile(r"\breserved\b", re.IGNORECASE)
+_UNASSIGNED_RE = re.compile(
+    r"\b(?:unassigned|de-?registered|removed|deprecated|de-?com+is+ioned)\b",
+    re.IGNORECASE,
+)
 
 
 class RegistryFileError(ValueError):
@@ -73,6 +108,14 @@ class InvalidRow:
     def __str__(self):
         return f"line {self.line}, {self.column} {self.value!r}: {self.reason}"
 
+    def as_dict(self):
+        return {
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
+
 
 @dataclass
 class ParsedRow:
@@ -86,10 +129,21 @@ class ParsedFile:
     sha256: str
     rows: list[ParsedRow] = field(default_factory=list)
     invalid: list[InvalidRow] = field(default_factory=list)
+    # What can be told of the invalid rows' identity, so that an import that
+    # skips them does not mistake them for assignments removed from the
+    # registry: casefolded service names, casefolded descriptions of unnamed
+    # rows, and whether some invalid row could not be identified at all.
+    invalid_names: set[str] = field(default_factory=set)
+    invalid_descriptions: set[str] = field(default_factory=set)
+    unidentified_invalid: bool = False
 
     @property
     def total(self):
-        return len(self.rows) + len({problem.line for problem in self.invalid})
+        return len(self.rows) + self.invalid_count
+
+    @property
+    def invalid_count(self):
+        return len({problem.line for problem in self.invalid})
 
 
 def squash(value: str) -> str:
@@ -104,7 +158,8 @@ def natural_key(values: dict) -> str:
     Named rows with a port: service name (case-insensitive), transport and port
     range. Rows without a name or without a port add their description, which
     is what tells apart e.g. the two port-less "rdp" rows, or "Reserved" and
-    "Unassigned" rows on one port.
+    "Unassigned" rows on one port. Whitespace inside the name and description
+    does not count, so reflowed text keeps its identity.
     """
     name = squash(values["service_name"]).casefold()
     ports = ""
@@ -117,12 +172,15 @@ def natural_key(values: dict) -> str:
 
 
 def status_for(service_name: str, description: str) -> str:
+    """A row's status: named rows are assigned; unnamed ones say so in words."""
     if service_name:
         return AssignmentStatus.ASSIGNED
-    text = description.casefold()
-    if text.startswith("reserved"):
+    first_line = description.split("\n", 1)[0]
+    reserved = _RESERVED_RE.search(first_line)
+    unassigned = _UNASSIGNED_RE.search(first_line)
+    if reserved and (not unassigned or reserved.start() < unassigned.start()):
         return AssignmentStatus.RESERVED
-    if text.startswith(_UNASSIGNED_WORDS):
+    if unassigned:
         return AssignmentStatus.UNASSIGNED
     return AssignmentStatus.ASSIGNED
 
@@ -143,6 +201,15 @@ def parse_port(text: str) -> tuple[int | None, int | None]:
     return low, high
 
 
+def format_port(low: int | None, high: int | None) -> str:
+    """The Port Number column: "80", "6000-6063", or empty."""
+    if low is None:
+        return ""
+    if low == high:
+        return str(low)
+    return f"{low}-{high}"
+
+
 def check_date(text: str) -> str:
     if text == "":
         return text
@@ -150,25 +217,59 @@ def check_date(text: str) -> str:
     if not match:
         raise ValueError("not a date (expected YYYY-MM or YYYY-MM-DD)")
     year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
-    datetime.date(year, month, day)  # raises ValueError for 2024-02-30
+    try:
+        datetime.date(year, month, day)
+    except ValueError as error:  # 2024-13, 2024-02-30
+        raise ValueError(f"not a real date ({error})") from None
     return text
 
 
 def clean_text(value: str) -> str:
+    """A cell as stored: line breaks as LF, no outer whitespace, unescaped."""
     value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     return _ESCAPED_FORMULA_RE.sub("", value)
+
+
+def escape_formula(value: str) -> str:
+    """A cell as exported: safe to open in a spreadsheet, see _FORMULA_RE."""
+    return "'" + value if _FORMULA_RE.match(value) else value
+
+
+def bracketed_items(value: str) -> list[str]:
+    """
+    Split handles or references run together: "[RFC3501][RFC9051]" gives
+    ["RFC3501", "RFC9051"]; text outside brackets is kept as its own item.
+    """
+    items = []
+    position = 0
+    for match in _BRACKETED_RE.finditer(value):
+        between = value[position : match.start()].strip()
+        if between:
+            items.append(between)
+        if match[1].strip():
+            items.append(match[1].strip())
+        position = match.end()
+    rest = value[position:].strip()
+    if rest:
+        items.append(rest)
+    return items
 
 
 def decode(data: bytes) -> str:
     if not data.strip():
         raise RegistryFileError("The file is empty.")
     if b"\x00" in data:
-        raise RegistryFileError("The file is binary, not a CSV text file.")
+        raise RegistryFileError(
+            "The file is binary (a spreadsheet, archive or UTF-16 text?), "
+            "not a UTF-8 CSV text file."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
         raise RegistryFileError(
-            f"The file is not UTF-8 text (invalid byte at position {error.start})."
+            f"The file is not UTF-8 text (invalid byte 0x{data[error.start]:02x} "
+            f"on line {line}). Save it as UTF-8 and try again."
         ) from None
 
 
@@ -179,13 +280,26 @@ def read_header(header: list[str]) -> list[str]:
     names = [by_title.get(title.strip().casefold()) for title in header]
     missing = [COLUMNS[name] for name in COLUMNS if name not in names]
     if missing:
+        hint = " Is it comma-separated?" if len(header) == 1 else ""
         raise RegistryFileError(
             "This is not IANA's service-names-port-numbers.csv: missing column(s) "
             + ", ".join(missing)
             + "."
+            + hint
+        )
+    repeated = sorted(
+        {COLUMNS[name] for name in names if name and names.count(name) > 1}
+    )
+    if repeated:
+        raise RegistryFileError(
+            "This is not IANA's service-names-port-numbers.csv: repeated column(s) "
+            + ", ".join(repeated)
+            + "."
         )
     if len(names) != len(COLUMNS):
-        unknown = [title for title, name in zip(header, names) if name is None]
+        unknown = [
+            title for title, name in zip(header, names, strict=True) if name is None
+        ]
         raise RegistryFileError(
             "This is not IANA's service-names-port-numbers.csv: unexpected column(s) "
             + ", ".join(repr(title) for title in unknown)
@@ -205,21 +319,9 @@ def parse_record(record: list[str], names: list[str], line: int):
                 f"has {len(record)} columns, expected {len(names)}",
             )
         ]
-    raw = {name: clean_text(value) for name, value in zip(names, record)}
+    raw = {name: clean_text(value) for name, value in zip(names, record, strict=True)}
     problems = []
-    values = {
-        name: raw[name]
-        for name in (
-            "service_name",
-            "description",
-            "assignee",
-            "contact",
-            "reference",
-            "service_code",
-            "unauthorized_use",
-            "assignment_notes",
-        )
-    }
+    values = {name: raw[name] for name in TEXT_FIELDS}
     try:
         values["port_low"], values["port_high"] = parse_port(raw["port"])
     except ValueError as error:
@@ -240,12 +342,17 @@ def parse_record(record: list[str], names: list[str], line: int):
             values[name] = check_date(raw[name])
         except ValueError as error:
             problems.append(InvalidRow(line, COLUMNS[name], raw[name], str(error)))
-    if len(values["service_name"]) > 255:
+    if len(values["service_name"]) > SERVICE_NAME_MAX:
         problems.append(
-            InvalidRow(line, COLUMNS["service_name"], values["service_name"][:40], "longer than 255")
+            InvalidRow(
+                line,
+                COLUMNS["service_name"],
+                values["service_name"][:40] + "…",
+                f"longer than {SERVICE_NAME_MAX} characters",
+            )
         )
     if problems:
-        return None, problems
+        return values, problems
     values["status"] = status_for(values["service_name"], values["description"])
     return values, []
 
@@ -270,7 +377,7 @@ def parse(data: bytes) -> ParsedFile:
             break
         except csv.Error as error:
             raise RegistryFileError(
-                f"Line {line}: the CSV is malformed ({error}); no rows were read after it."
+                f"Line {line}: the CSV is malformed ({error}); the file was not read."
             ) from None
         if not any(cell.strip() for cell in record):
             line = reader.line_num + 1
@@ -278,6 +385,7 @@ def parse(data: bytes) -> ParsedFile:
         values, problems = parse_record(record, names, line)
         if problems:
             parsed.invalid.extend(problems)
+            _remember_invalid(parsed, values)
         else:
             key = natural_key(values)
             if key in seen:
@@ -285,7 +393,7 @@ def parse(data: bytes) -> ParsedFile:
                     InvalidRow(
                         line,
                         "row",
-                        f"{values['service_name']} {raw_port(values)}/{values['transport']}",
+                        row_label(values),
                         f"repeats the assignment on line {seen[key]}",
                     )
                 )
@@ -298,9 +406,22 @@ def parse(data: bytes) -> ParsedFile:
     return parsed
 
 
-def raw_port(values: dict) -> str:
-    if values["port_low"] is None:
-        return ""
-    if values["port_low"] == values["port_high"]:
-        return str(values["port_low"])
-    return f"{values['port_low']}-{values['port_high']}"
+def _remember_invalid(parsed: ParsedFile, values: dict | None) -> None:
+    if values is None:
+        parsed.unidentified_invalid = True
+        return
+    name = squash(values["service_name"]).casefold()
+    description = squash(values["description"]).casefold()
+    if name:
+        parsed.invalid_names.add(name)
+    elif description:
+        parsed.invalid_descriptions.add(description)
+    else:
+        parsed.unidentified_invalid = True
+
+
+def row_label(values: dict) -> str:
+    """A row as a person names it: "x11 6000-6063/tcp"."""
+    port = format_port(values["port_low"], values["port_high"]) or "—"
+    name = values["service_name"] or squash(values["description"])[:60]
+    return f"{name} {port}/{values['transport'] or '—'}"

@@ -1,54 +1,94 @@
 import json
-import sys
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ports import importing
 
 
 class Command(BaseCommand):
-    help = "Import IANA's service-names-port-numbers.csv into the registry."
+    help = (
+        "Import IANA's service-names-port-numbers.csv into the registry, in one "
+        "transaction. Ends with new=… changed=… unchanged=… withdrawn=… invalid=…; "
+        "exits with status 1 when the file is refused (nothing is written then)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to service-names-port-numbers.csv")
         parser.add_argument(
-            "--dry-run", action="store_true", help="Show what would change; write nothing."
+            "--dry-run",
+            action="store_true",
+            help="Show what would change; write nothing.",
         )
         parser.add_argument(
             "--skip-invalid",
             action="store_true",
-            help="Import the valid rows and list the invalid ones instead of refusing the file.",
+            help="Import the valid rows and list the invalid ones, instead of "
+            "refusing the file.",
         )
-        parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            dest="as_json",
+            help="Print the result (counts and the import's id) as one JSON object.",
+        )
 
-    def handle(self, *args, file, dry_run, skip_invalid, json: bool, **options):
+    def handle(self, *args, file, dry_run, skip_invalid, as_json, **options):
         path = Path(file)
+        # A progress bar only where a person watches; logs and pipes get none.
+        bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
+        run = None
         try:
-            size = path.stat().st_size
-            if size > settings.REGISTRY_UPLOAD_MAX_BYTES:
-                raise importing.ImportRefused(
-                    f"The file is {size:,} bytes; the limit is "
-                    f"{settings.REGISTRY_UPLOAD_MAX_BYTES:,} (REGISTRY_UPLOAD_MAX_BYTES)."
-                )
+            importing.check_size(path.stat().st_size)
             data = path.read_bytes()
-            plan = importing.plan_import(data, file_name=path.name, skip_invalid=skip_invalid)
-            run = None if dry_run else importing.apply_import(plan)
+            if dry_run:
+                plan = importing.plan_import(
+                    data, file_name=path.name, skip_invalid=skip_invalid
+                )
+            else:
+                plan, run = importing.import_registry(
+                    data, file_name=path.name, skip_invalid=skip_invalid, progress=bar
+                )
         except OSError as error:
-            self._refuse(f"Cannot read {file}: {error.strerror}", (), json)
+            self._refuse(f"Cannot read {file}: {error.strerror}.", (), as_json)
         except importing.ImportRefused as refused:
-            self._refuse(str(refused), refused.invalid, json)
-        for problem in plan.invalid:
-            self.stderr.write(f"skipped {problem}")
-        if json:
+            self._refuse(str(refused), refused.invalid, as_json)
+        finally:
+            if bar is not None:
+                bar.close()
+
+        if as_json:
             self.stdout.write(
-                _json_dumps({**plan.counts, "id": run.pk if run else None, "dry_run": dry_run})
+                _json_dumps(
+                    {
+                        **plan.counts,
+                        "id": run.pk if run else None,
+                        "outcome": run.outcome if run else "dry_run",
+                        "dry_run": dry_run,
+                        "file": path.name,
+                        "sha256": plan.sha256,
+                        "held": len(plan.held),
+                        "invalid_rows": [problem.as_dict() for problem in plan.invalid],
+                    }
+                )
             )
             return
+        for problem in plan.invalid:
+            self.stderr.write(f"skipped {problem}")
+        if plan.held:
+            self.stderr.write(
+                f"kept {len(plan.held)} assignment(s) missing from the file, because a "
+                "skipped invalid row may be them"
+            )
         if not plan.has_changes:
             self.stdout.write("No changes: the registry already matches this file.")
-        self.stdout.write(plan.summary() + (" (dry run, nothing written)" if dry_run else ""))
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+        elif run is not None:
+            self.stdout.write(
+                f"Import run {run.pk} recorded ({run.get_outcome_display()})."
+            )
+        self.stdout.write(plan.summary())
 
     def _refuse(self, message, invalid, as_json):
         if as_json:
@@ -56,7 +96,7 @@ class Command(BaseCommand):
                 _json_dumps(
                     {
                         "error": message,
-                        "invalid": [problem.__dict__ for problem in invalid],
+                        "invalid_rows": [problem.as_dict() for problem in invalid],
                     }
                 )
             )
@@ -64,6 +104,37 @@ class Command(BaseCommand):
             for problem in invalid:
                 self.stderr.write(f"invalid {problem}")
         raise CommandError(message, returncode=1)
+
+
+class ProgressBar:
+    """`importing: [#####.....]  50% 7,000/14,000` redrawn in place on stderr."""
+
+    WIDTH = 30
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.percent = None
+        self.stream.write(
+            "importing: reading and comparing…", style_func=str, ending=""
+        )
+        self.stream.flush()
+
+    def __call__(self, done, total):
+        percent = 100 * done // total if total else 100
+        if percent == self.percent:
+            return
+        self.percent = percent
+        filled = self.WIDTH * percent // 100
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(
+            f"\rimporting: [{bar}] {percent:3d}% {done:,}/{total:,}",
+            style_func=str,
+            ending="",
+        )
+        self.stream.flush()
+
+    def close(self):
+        self.stream.write("", style_func=str)
 
 
 def _json_dumps(value):
