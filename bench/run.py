@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -148,8 +149,10 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/ports/80/", timeout=2)
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2)
                 return self
+            except urllib.error.HTTPError:
+                return self  # it answered: up, whatever the status
             except OSError:
                 time.sleep(0.3)
         self.__exit__()
@@ -189,7 +192,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {root}/site;
-        location / {{ try_files $uri $uri/index.html =404; }}
+        location / {{ try_files $uri ${{uri}}index.html =404; }}
     }}
 }}
 """
@@ -300,6 +303,7 @@ def main():
         )
 
     with tempfile.TemporaryDirectory() as root:
+        os.chmod(root, 0o755)  # nginx's workers run as an unprivileged user
         target = Path(root) / "site" / paths["story"][0].strip("/")
         target.mkdir(parents=True)
         (target / "index.html").write_bytes(saved_page)
