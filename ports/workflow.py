@@ -7,10 +7,14 @@ buttons to show. A user of None is the system itself (the publish_scheduled
 command, loading demo content) and is trusted.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from modeltranslation.utils import build_localized_fieldname
 
 from .choices import StoryStatus
@@ -166,3 +170,67 @@ def check_content(story: Story) -> None:
     problems = story_problems(story)
     if problems:
         raise ValidationError(problems, code="not_ready")
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    key: str
+    title: str
+    permission: str
+    filter: Callable  # (stories queryset, user) -> queryset
+
+
+QUEUES = [
+    WorkQueue(
+        "awaiting_review",
+        gettext_lazy("Awaiting my review"),
+        PUBLISH_PERMISSION,
+        lambda stories, user: stories.awaiting_review(),
+    ),
+    WorkQueue(
+        "sent_back",
+        gettext_lazy("My drafts sent back"),
+        CHANGE_PERMISSION,
+        lambda stories, user: stories.sent_back().written_by(user),
+    ),
+    WorkQueue(
+        "scheduled",
+        gettext_lazy("Scheduled"),
+        VIEW_PERMISSION,
+        lambda stories, user: stories.scheduled(),
+    ),
+    WorkQueue(
+        "registry_changed",
+        gettext_lazy("Registry changed since last review"),
+        VIEW_PERMISSION,
+        lambda stories, user: stories.registry_changed(),
+    ),
+    WorkQueue(
+        "review_overdue",
+        gettext_lazy("Not reviewed for 12 months"),
+        VIEW_PERMISSION,
+        lambda stories, user: stories.review_overdue(),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class QueueView:
+    queue: WorkQueue
+    count: int
+    stories: list
+
+
+def work_queues(user, *, limit=8) -> list[QueueView]:
+    """The work queues this user can act on, each with its first stories."""
+    if not can_view(user):
+        return []
+    views = []
+    for queue in QUEUES:
+        if not user.has_perm(queue.permission):
+            continue
+        stories = queue.filter(Story.objects.select_related("port"), user).order_by(
+            "updated_at", "pk"
+        )
+        views.append(QueueView(queue, stories.count(), list(stories[:limit])))
+    return views

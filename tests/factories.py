@@ -78,3 +78,46 @@ def registry_csv(*rows, header=None):
             row = list(row) + [""] * (12 - len(row))
             writer.writerow(row)
     return out.getvalue().encode()
+
+
+def make_user(username, *, role=None, password="pw-for-tests-1", **fields):
+    """A staff user in the named role group (Editor, Reviewer, Registry manager)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    fields.setdefault("is_staff", True)
+    user = get_user_model().objects.create_user(
+        username=username, password=password, **fields
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def admin_form_data(response):
+    """
+    The POST data an admin change form would send as rendered: the main
+    form and every inline formset, with their current values.
+    """
+    data = {}
+
+    def add(form):
+        for name in form.fields:
+            value = form[name].value()
+            key = form.add_prefix(name)
+            if value is None or value is False:
+                continue
+            if value is True:
+                data[key] = "on"
+            elif isinstance(value, (list, tuple)):
+                data[key] = [str(item) for item in value]
+            else:
+                data[key] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    return data

@@ -1,66 +1,568 @@
-from django.contrib import admin
+"""
+The story admin: writing, the editorial workflow, revisions and the audit trail.
+
+Who may do what is decided by ports.workflow and enforced by ports.services;
+this module only shows it and routes requests there.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
+from modeltranslation.utils import build_localized_fieldname
 
-from ..models import FAQ, Citation, RelatedPort, Story, StoryRevision
+from .. import services, workflow
+from ..choices import RangeClass, StoryStatus
+from ..diffs import revision_diff
+from ..models import (
+    FAQ,
+    Assignment,
+    Citation,
+    RelatedPort,
+    Story,
+    StoryRevision,
+    StoryTransition,
+)
+from ..revisions import story_snapshot
+from .story_forms import STEPS, PortNumberField, StoryChangeForm
+
+SOURCE_LANGUAGE = "en"
 
 
-class CitationInline(admin.TabularInline):
+def localized(field, *, source):
+    """The translation fields of `field`: English only, or all the others."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    if source:
+        return [build_localized_fieldname(field, SOURCE_LANGUAGE)]
+    return [
+        build_localized_fieldname(field, code)
+        for code in codes
+        if code != SOURCE_LANGUAGE
+    ]
+
+
+class StoryPartInline:
+    """Citations, FAQs and related ports follow the story's own edit rules."""
+
+    def _story_editable(self, request, obj):
+        return obj is None or workflow.can_edit(request.user, obj)
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and self._story_editable(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._story_editable(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._story_editable(
+            request, obj
+        )
+
+
+class CitationInline(StoryPartInline, admin.TabularInline):
     model = Citation
     extra = 0
+    fields = ("position", "title", "publisher", "url", "accessed_on", "note")
 
 
-class FAQInline(TranslationTabularInline):
+class FAQInline(StoryPartInline, TranslationStackedInline):
     model = FAQ
     extra = 0
-
-
-class RelatedPortInline(TranslationTabularInline):
-    model = RelatedPort
-    extra = 0
-    autocomplete_fields = ("port",)
-
-
-@admin.register(Story)
-class StoryAdmin(TranslationAdmin):
-    list_display = ("title", "port", "status", "is_live", "last_reviewed_at", "updated_at")
-    list_filter = ("status", "port__range_class")
-    search_fields = ("=port__number", "title", "summary")
-    autocomplete_fields = ("port",)
-    filter_horizontal = ("authors",)
-    readonly_fields = ("created_at", "updated_at", "published_at", "live_revision")
-    inlines = [CitationInline, FAQInline, RelatedPortInline]
     fieldsets = (
-        (None, {"fields": ("port", "title", "summary", "body")}),
         (
-            _("Publishing"),
+            None,
             {
                 "fields": (
-                    "status",
-                    "authors",
-                    "go_live_at",
-                    "expire_at",
-                    "last_reviewed_at",
-                    "published_at",
-                    "live_revision",
+                    "position",
+                    *localized("question", source=True),
+                    *localized("answer", source=True),
                 )
+            },
+        ),
+        (
+            _("Translations"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    *localized("question", source=False),
+                    *localized("answer", source=False),
+                ),
             },
         ),
     )
 
-    @admin.display(description=_("live"), boolean=True)
-    def is_live(self, obj):
-        return obj.is_live()
+
+class RelatedPortInline(StoryPartInline, TranslationStackedInline):
+    model = RelatedPort
+    extra = 0
+    fieldsets = (
+        (None, {"fields": ("port", *localized("note", source=True), "position")}),
+        (
+            _("Translations"),
+            {"classes": ("collapse",), "fields": localized("note", source=False)},
+        ),
+    )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "port":
+            return PortNumberField(label=_("Related port"))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class LiveStateFilter(admin.SimpleListFilter):
+    title = _("on the site")
+    parameter_name = "live"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("live", _("Live")),
+            ("live_draft", _("Live, with a newer draft")),
+            ("scheduled", _("Scheduled")),
+            ("offline", _("Not live")),
+        )
+
+    def queryset(self, request, queryset):
+        live = queryset.live()
+        match self.value():
+            case "live":
+                return live
+            case "live_draft":
+                return live.exclude(status=StoryStatus.PUBLISHED)
+            case "scheduled":
+                return queryset.scheduled()
+            case "offline":
+                return queryset.exclude(pk__in=live.values("pk"))
+        return queryset
+
+
+class WorkQueueFilter(admin.SimpleListFilter):
+    """The admin index's work queues, so "see all" lands on a filtered list."""
+
+    title = _("work queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [(queue.key, queue.title) for queue in workflow.QUEUES]
+
+    def queryset(self, request, queryset):
+        for queue in workflow.QUEUES:
+            if queue.key == self.value():
+                return queue.filter(queryset, request.user)
+        return queryset
+
+
+@admin.register(Story)
+class StoryAdmin(TranslationAdmin):
+    form = StoryChangeForm
+    change_form_template = "admin/ports/story/change_form.html"
+    list_display = (
+        "port",
+        "title",
+        "status",
+        "range_class",
+        "live_state",
+        "last_reviewed_at",
+        "updated_at",
+    )
+    list_display_links = ("port", "title")
+    list_filter = (WorkQueueFilter, "status", LiveStateFilter, "port__range_class")
+    list_select_related = ("port",)
+    search_fields = ("=port__number", "title_en", "title")
+    search_help_text = _("Port number, title, or a service name from the registry.")
+    filter_horizontal = ("authors",)
+    inlines = [CitationInline, FAQInline, RelatedPortInline]
+    readonly_fields = (
+        "status",
+        "live_revision",
+        "go_live_at",
+        "expire_at",
+        "scheduled_go_live_at",
+        "scheduled_expire_at",
+        "published_at",
+        "last_reviewed_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "port",
+                    *localized("title", source=True),
+                    *localized("summary", source=True),
+                    *localized("body", source=True),
+                    "edit_version",
+                )
+            },
+        ),
+        (
+            _("Translations"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    *localized("title", source=False),
+                    *localized("summary", source=False),
+                    *localized("body", source=False),
+                ),
+            },
+        ),
+        (_("Authors"), {"fields": ("authors",)}),
+        (_("Publishing"), {"fields": readonly_fields}),
+    )
+
+    @admin.display(description=_("range class"), ordering="port__range_class")
+    def range_class(self, obj):
+        return RangeClass(obj.port.range_class).label
+
+    @admin.display(description=_("on the site"))
+    def live_state(self, obj):
+        if obj.is_live():
+            label = (
+                _("Live") if obj.status == StoryStatus.PUBLISHED else _("Live + draft")
+            )
+        elif obj.scheduled_revision_id:
+            label = _("Scheduled")
+        else:
+            label = _("Draft only")
+        return label
+
+    # Permissions: the workflow's edit rule, on every request.
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or workflow.can_edit(request.user, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # A story stays with its port: moving it would move a live page.
+        return ("port", *fields) if obj is not None else fields
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "port":
+            return PortNumberField(label=_("Port number"))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        term = search_term.strip()
+        if term:
+            # A service name is the registry's, on any assignment covering the port.
+            services_match = Assignment.objects.filter(
+                service_name__iexact=term,
+                port_low__lte=OuterRef("port_id"),
+                port_high__gte=OuterRef("port_id"),
+            )
+            queryset |= self.get_queryset(request).filter(Exists(services_match))
+        return queryset, may_have_duplicates
+
+    # Saving: the version guard, then a revision of story and parts together.
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.StaleStory:
+            # Someone saved between our check and our write (possible only
+            # without row locks); the retry's form check now reports it.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.story_claim_version(
+                story=obj, expected_version=form.cleaned_data["edit_version"]
+            )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.story_record_save(story=form.instance, by=request.user)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_submit_for_review" in request.POST:
+            return HttpResponseRedirect(
+                self._step_url(obj, StoryTransition.Action.SUBMIT)
+            )
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_submit_for_review" in request.POST:
+            return HttpResponseRedirect(
+                self._step_url(obj, StoryTransition.Action.SUBMIT)
+            )
+        return super().response_change(request, obj)
+
+    def render_change_form(
+        self, request, context, add=False, change=False, form_url="", obj=None
+    ):
+        context["can_submit_for_review"] = (
+            request.user.has_perm(workflow.SUBMIT_PERMISSION)
+            and context.get("has_change_permission" if obj else "has_add_permission")
+            and (obj is None or obj.status != StoryStatus.IN_REVIEW)
+        )
+        if obj is not None:
+            context.update(self._workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _workflow_context(self, request, story):
+        transitions = story.transitions.select_related("user")
+        latest = transitions.first()
+        sent_back = (
+            latest
+            if story.status == StoryStatus.DRAFT
+            and latest is not None
+            and latest.action == StoryTransition.Action.SEND_BACK
+            else None
+        )
+        return {
+            "transitions": transitions,
+            "sent_back": sent_back,
+            "steps": [
+                (self._step_url(story, action), STEPS[action][2])
+                for action in workflow.allowed_steps(request.user, story)
+            ],
+            "preview_url": reverse("ports:story-preview", args=[story.pk]),
+            "revisions_url": reverse("admin:ports_story_revisions", args=[story.pk]),
+            "is_live_now": story.is_live(),
+        }
+
+    # Workflow, revisions, comparison and revert pages.
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/workflow/<str:action>/",
+                view(self.step_view),
+                name="ports_story_step",
+            ),
+            path(
+                "<int:object_id>/revisions/",
+                view(self.revisions_view),
+                name="ports_story_revisions",
+            ),
+            path(
+                "<int:object_id>/revisions/compare/",
+                view(self.compare_view),
+                name="ports_story_compare",
+            ),
+            path(
+                "<int:object_id>/revisions/<int:revision_id>/revert/",
+                view(self.revert_view),
+                name="ports_story_revert",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _step_url(self, story, action):
+        return reverse("admin:ports_story_step", args=[story.pk, action])
+
+    def _story_or_404(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Story.objects.select_related("port"), pk=object_id)
+
+    def _page(self, request, story, template, title, **context):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": story,
+                "title": title,
+                "change_url": reverse("admin:ports_story_change", args=[story.pk]),
+                "revisions_url": reverse(
+                    "admin:ports_story_revisions", args=[story.pk]
+                ),
+                **context,
+            },
+        )
+
+    def step_view(self, request, object_id, action):
+        if action not in STEPS:
+            raise Http404
+        story = self._story_or_404(request, object_id)
+        form_class, service, label = STEPS[action]
+        # The same check the service makes, so a refused user sees nothing.
+        if not workflow.can_step(request.user, action, story):
+            try:
+                workflow.check_step(request.user, action, story)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return HttpResponseRedirect(
+                    reverse("admin:ports_story_change", args=[story.pk])
+                )
+        if request.method == "POST":
+            form = form_class(request.POST)
+            if form.is_valid():
+                try:
+                    with transaction.atomic():
+                        story = service(
+                            story=story, by=request.user, **form.step_arguments()
+                        )
+                except services.StaleStory:
+                    form.add_error(
+                        None,
+                        _(
+                            "The story changed while this page was open: "
+                            "check the changes below and try again."
+                        ),
+                    )
+                    story.refresh_from_db()
+                    form.data = form.data.copy()
+                    form.data["version"] = story.version
+                except ValidationError as error:
+                    for message in error.messages:
+                        form.add_error(None, message)
+                else:
+                    self.message_user(
+                        request,
+                        _("%(story)s: %(step)s.")
+                        % {
+                            "story": story,
+                            "step": story.transitions.first().get_action_display(),
+                        },
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:ports_story_change", args=[story.pk])
+                    )
+        else:
+            form = form_class(initial={"version": story.version})
+        problems = (
+            workflow.story_problems(story)
+            if action in (StoryTransition.Action.SUBMIT, StoryTransition.Action.PUBLISH)
+            else []
+        )
+        live = story.live_revision.content if story.live_revision_id else {}
+        return self._page(
+            request,
+            story,
+            "admin/ports/story/workflow_step.html",
+            label,
+            form=form,
+            action=action,
+            step_label=label,
+            problems=problems,
+            media=self.media + form.media,
+            preview_url=reverse("ports:story-preview", args=[story.pk]),
+            changes=[d for d in revision_diff(live, story_snapshot(story)) if d.changed]
+            if action == StoryTransition.Action.PUBLISH
+            else [],
+        )
+
+    def revisions_view(self, request, object_id):
+        story = self._story_or_404(request, object_id)
+        revisions = list(story.revisions.select_related("author"))
+        return self._page(
+            request,
+            story,
+            "admin/ports/story/revisions.html",
+            _("Revisions of %(story)s") % {"story": story},
+            revisions=revisions,
+            can_revert=workflow.can_edit(request.user, story),
+            compare_url=reverse("admin:ports_story_compare", args=[story.pk]),
+            preview_url=reverse("ports:story-preview", args=[story.pk]),
+        )
+
+    def compare_view(self, request, object_id):
+        story = self._story_or_404(request, object_id)
+        try:
+            old = story.revisions.select_related("author").get(
+                pk=int(request.GET["from"])
+            )
+            new = story.revisions.select_related("author").get(
+                pk=int(request.GET["to"])
+            )
+        except (KeyError, ValueError, StoryRevision.DoesNotExist):
+            raise Http404(_("Choose two revisions of this story to compare.")) from None
+        if (old.created_at, old.pk) > (new.created_at, new.pk):
+            old, new = new, old
+        diffs = revision_diff(old.content, new.content)
+        return self._page(
+            request,
+            story,
+            "admin/ports/story/compare.html",
+            _("Changes to %(story)s") % {"story": story},
+            old=old,
+            new=new,
+            changed=[d for d in diffs if d.changed],
+            unchanged=[d for d in diffs if not d.changed],
+            can_revert=workflow.can_edit(request.user, story),
+        )
+
+    def revert_view(self, request, object_id, revision_id):
+        story = self._story_or_404(request, object_id)
+        revision = get_object_or_404(story.revisions, pk=revision_id)
+        if not workflow.can_edit(request.user, story):
+            raise PermissionDenied
+        if request.method == "POST":
+            services.story_revert(story=story, revision=revision, by=request.user)
+            self.message_user(
+                request,
+                _(
+                    "Reverted to the revision of %(time)s. It is a new draft: "
+                    "what readers see has not changed."
+                )
+                % {"time": revision.created_at},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:ports_story_change", args=[story.pk])
+            )
+        diffs = revision_diff(story_snapshot(story), revision.content)
+        return self._page(
+            request,
+            story,
+            "admin/ports/story/revert.html",
+            _("Revert %(story)s") % {"story": story},
+            revision=revision,
+            changed=[d for d in diffs if d.changed],
+        )
 
 
 @admin.register(StoryRevision)
 class StoryRevisionAdmin(admin.ModelAdmin):
     list_display = ("story", "author", "created_at")
     search_fields = ("=story__port__number",)
+    list_select_related = ("story", "author")
     raw_id_fields = ("story",)
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StoryTransition)
+class StoryTransitionAdmin(admin.ModelAdmin):
+    list_display = ("story", "action", "from_status", "to_status", "user", "created_at")
+    list_filter = ("action", "to_status")
+    search_fields = ("=story__port__number", "comment")
+    list_select_related = ("story", "user")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
