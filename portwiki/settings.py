@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "import_export",
     "ports",
 ]
@@ -189,8 +190,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# An uploaded registry file waits between preview and confirmation in media
+# storage, not a worker's /tmp, so any app server can confirm it.
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 SITE_NAME = os.environ.get("SITE_NAME", "portwiki")
+
+# Reader pages are cached for anonymous readers this long (0: not at all);
+# publishing and imports invalidate them earlier (ports.caching).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 3600))
 
 # Production hardening: on whenever DEBUG is off.
 if not DEBUG:

@@ -1,7 +1,65 @@
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+"""
+Registry admin: assignments (read-only, with import and export), import runs
+and registry changes.
 
+Registry facts come only from IANA's file, so assignments cannot be edited or
+deleted here: an edit would be overwritten by the next import, and a deletion
+would take the assignment's history with it.
+
+The import page is django-import-export's, with its two steps replaced:
+the upload is previewed by ports.importing (counts first, then the changed,
+withdrawn and invalid rows), and the confirmation applies that plan only if
+the stored file and the registry are still what was previewed.
+"""
+
+import hashlib
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
+
+from .. import importing, registry
 from ..models import Assignment, ImportRun, KnownUse, Port, RegistryChange
+from ..resources import AssignmentResource
+
+# Rows listed per group on the preview page; the counts are always complete.
+PREVIEW_LIMIT = 500
+
+
+class RegistryImportForm(ImportForm):
+    skip_invalid = forms.BooleanField(
+        label=_("Skip invalid rows"),
+        required=False,
+        help_text=_(
+            "Import the valid rows and list the invalid ones, instead of refusing "
+            "the whole file."
+        ),
+    )
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            importing.check_size(upload.size)
+        except importing.ImportRefused as refused:
+            raise ValidationError(str(refused)) from None
+        return upload
+
+
+class RegistryConfirmImportForm(ConfirmImportForm):
+    skip_invalid = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    sha256 = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    fingerprint = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
 class KnownUseInline(admin.TabularInline):
@@ -18,7 +76,7 @@ class PortAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ImportExportModelAdmin):
     list_display = (
         "service_name",
         "port_display",
@@ -30,13 +88,228 @@ class AssignmentAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "transport")
     search_fields = ("service_name", "description", "assignee", "=port_low")
-    readonly_fields = ("natural_key", "created_at", "updated_at", "withdrawn_at")
     list_per_page = 50
     show_full_result_count = False
+
+    resource_classes = [AssignmentResource]
+    import_formats = [CSV]
+    export_formats = [CSV]
+    import_form_class = RegistryImportForm
+    confirm_form_class = RegistryConfirmImportForm
+    # The export keeps IANA's columns; choosing a subset would break re-import.
+    export_form_class = ExportForm
+    import_template_name = "admin/ports/assignment/import.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description=_("port"), ordering="port_low")
     def port_display(self, obj):
         return obj.port_display
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).current()
+
+    def import_action(self, request, **kwargs):
+        """Upload → preview: plan the import, store the file, show the plan."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_import_form(request)
+        context = {}
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            data = b"".join(upload.chunks())
+            skip_invalid = form.cleaned_data["skip_invalid"]
+            try:
+                plan = importing.plan_import(
+                    data, file_name=upload.name, skip_invalid=skip_invalid
+                )
+            except importing.ImportRefused as refused:
+                form.add_error("import_file", str(refused))
+                context.update(_invalid_rows(refused.invalid))
+            else:
+                stored_name = self._store(data) if plan.has_changes else ""
+                context.update(self._preview_context(plan, stored_name))
+        return self._import_response(request, form, context)
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """Confirm: apply the previewed plan, if it is still the plan."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm = self.create_confirm_form(request)
+        if not confirm.is_valid():
+            messages.error(
+                request, _("The confirmation was incomplete; upload the file again.")
+            )
+            return self._redirect_to_import()
+        storage = self._storage(confirm.cleaned_data["import_file_name"])
+        try:
+            data = storage.read()
+        except OSError:
+            messages.error(
+                request,
+                _("The previewed file is no longer available; upload it again."),
+            )
+            return self._redirect_to_import()
+        if hashlib.sha256(data).hexdigest() != confirm.cleaned_data["sha256"]:
+            messages.error(
+                request,
+                _("The stored file is not the one previewed; nothing was imported."),
+            )
+            return self._redirect_to_import()
+        file_name = confirm.cleaned_data["original_file_name"]
+        skip_invalid = confirm.cleaned_data["skip_invalid"]
+        try:
+            plan, run = importing.import_registry(
+                data,
+                file_name=file_name,
+                user=request.user,
+                skip_invalid=skip_invalid,
+                expected_fingerprint=confirm.cleaned_data["fingerprint"],
+            )
+        except importing.PlanOutdated as outdated:
+            # Show what the file would do now, with a fresh confirmation.
+            messages.error(request, str(outdated))
+            try:
+                plan = importing.plan_import(
+                    data, file_name=file_name, skip_invalid=skip_invalid
+                )
+            except importing.ImportRefused:
+                storage.remove()
+                return self._redirect_to_import()
+            if not plan.has_changes:
+                storage.remove()
+            context = self._preview_context(
+                plan, storage.name if plan.has_changes else ""
+            )
+            return self._import_response(
+                request, self.create_import_form(request), context
+            )
+        except importing.ImportRefused as refused:
+            storage.remove()
+            messages.error(request, str(refused))
+            return self._redirect_to_import()
+        storage.remove()
+        self._log(request, run, plan)
+        messages.success(
+            request,
+            _("Imported %(file)s as import run %(id)s: %(summary)s.")
+            % {"file": file_name, "id": run.pk, "summary": plan.summary()},
+        )
+        return HttpResponseRedirect(
+            reverse(
+                "admin:ports_assignment_changelist", current_app=self.admin_site.name
+            )
+        )
+
+    def _storage(self, name=None):
+        storage_class = self.get_tmp_storage_class()
+        return storage_class(
+            name=name,
+            read_mode="rb",
+            encoding=None,
+            **self.get_tmp_storage_class_kwargs(),
+        )
+
+    def _store(self, data):
+        storage = self._storage()
+        storage.save(data)
+        return storage.name
+
+    def _preview_context(self, plan, stored_name):
+        context = {
+            "plan": plan,
+            "counts": plan.counts,
+            "new_rows": plan.new[:PREVIEW_LIMIT],
+            "new_hidden": max(0, len(plan.new) - PREVIEW_LIMIT),
+            "changed_rows": [
+                (change, _field_differences(change))
+                for change in plan.changed[:PREVIEW_LIMIT]
+            ],
+            "changed_hidden": max(0, len(plan.changed) - PREVIEW_LIMIT),
+            "withdrawn_rows": plan.withdrawn[:PREVIEW_LIMIT],
+            "withdrawn_hidden": max(0, len(plan.withdrawn) - PREVIEW_LIMIT),
+            "held_rows": plan.held[:PREVIEW_LIMIT],
+            **_invalid_rows(plan.invalid),
+        }
+        if stored_name:
+            context["confirm_form"] = self.confirm_form_class(
+                initial={
+                    "import_file_name": stored_name,
+                    "original_file_name": plan.file_name,
+                    "format": 0,
+                    "resource": 0,
+                    "skip_invalid": plan.skip_invalid,
+                    "sha256": plan.sha256,
+                    "fingerprint": plan.fingerprint(),
+                }
+            )
+        return context
+
+    def _import_response(self, request, form, extra):
+        context = {
+            **self.get_import_context_data(),
+            **self.admin_site.each_context(request),
+            "title": _("Import registry file"),
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+            "fields_list": [
+                (
+                    AssignmentResource.get_display_name(),
+                    [
+                        field.column_name
+                        for field in AssignmentResource().get_user_visible_fields()
+                    ],
+                )
+            ],
+            "max_bytes": settings.REGISTRY_UPLOAD_MAX_BYTES,
+            **extra,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
+
+    def _redirect_to_import(self):
+        return HttpResponseRedirect(
+            reverse("admin:ports_assignment_import", current_app=self.admin_site.name)
+        )
+
+    def _log(self, request, run, plan):
+        LogEntry.objects.log_actions(
+            request.user.pk,
+            [run],
+            ADDITION,
+            change_message=(
+                f"Imported {run.file_name} (SHA-256 {run.sha256}): {plan.summary()}"
+            ),
+            single_object=True,
+        )
+
+
+def _field_differences(change):
+    """(label, old, new) for each changed field, in the registry's column order."""
+    return [
+        (
+            Assignment._meta.get_field(name).verbose_name,
+            *change.fields[name],
+        )
+        for name in registry.VALUE_FIELDS
+        if name in change.fields
+    ]
+
+
+def _invalid_rows(invalid):
+    return {
+        "invalid_rows": invalid[:PREVIEW_LIMIT],
+        "invalid_hidden": max(0, len(invalid) - PREVIEW_LIMIT),
+    }
 
 
 @admin.register(ImportRun)
@@ -62,6 +335,10 @@ class ImportRunAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # A run's changes are the registry's history; deleting it would lose them.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(RegistryChange)
 class RegistryChangeAdmin(admin.ModelAdmin):
@@ -75,6 +352,9 @@ class RegistryChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
