@@ -80,7 +80,9 @@ def test_save_and_submit_goes_to_the_submit_step(client, editor):
         reverse("admin:ports_story_add"), add_story_data(4243, _submit_for_review="1")
     )
     story = Story.objects.get(port_id=4243)
-    assert response["Location"] == reverse("admin:ports_story_step", args=[story.pk, "submit"])
+    assert response["Location"] == reverse(
+        "admin:ports_story_step", args=[story.pk, "submit"]
+    )
 
 
 def test_every_save_is_a_revision_and_editing_a_published_story_keeps_it_live(
@@ -143,7 +145,10 @@ def test_a_form_without_its_version_is_refused(client, editor):
     del data["edit_version"]
     response = client.post(change_url(story), data)
     assert response.status_code == 200
-    assert "The form is incomplete" in response.context["adminform"].form.non_field_errors()[0]
+    assert (
+        "The form is incomplete"
+        in response.context["adminform"].form.non_field_errors()[0]
+    )
 
 
 def test_invalid_form_does_not_use_up_the_version(client, editor):
@@ -214,7 +219,9 @@ def test_admin_index_shows_each_role_its_work_queues(client, editor, reviewer):
     services.story_send_back(story=sent_back, by=reviewer, comment="Needs sources")
     scheduled = make_story(5003, title="Scheduled story")
     make_citation(scheduled)
-    services.story_publish(story=scheduled, by=None, at=now + timezone.timedelta(days=2))
+    services.story_publish(
+        story=scheduled, by=None, at=now + timezone.timedelta(days=2)
+    )
     stale = make_published_story(5004, title="Old story")
     Story.objects.filter(pk=stale.pk).update(
         last_reviewed_at=now - timezone.timedelta(days=400)
@@ -224,14 +231,18 @@ def test_admin_index_shows_each_role_its_work_queues(client, editor, reviewer):
         natural_key="svc|tcp|5005", service_name="svc", transport="tcp",
         port_low=5005, port_high=5005,
     )  # fmt: skip
-    run = ImportRun.objects.create(file_name="x.csv", sha256="0" * 64, outcome="applied")
+    run = ImportRun.objects.create(
+        file_name="x.csv", sha256="0" * 64, outcome="applied"
+    )
     RegistryChange.objects.create(
         run=run, assignment=assignment, kind="changed", port_low=5005, port_high=5005,
         created_at=now + timezone.timedelta(seconds=5),
     )  # fmt: skip
 
     client.force_login(reviewer)
-    queues = {v.queue.key: v for v in client.get(reverse("admin:index")).context["queues"]}
+    queues = {
+        v.queue.key: v for v in client.get(reverse("admin:index")).context["queues"]
+    }
     assert [s.pk for s in queues["awaiting_review"].stories] == [waiting.pk]
     assert queues["sent_back"].stories == []  # rita wrote nothing
     assert [s.pk for s in queues["scheduled"].stories] == [scheduled.pk]
@@ -246,7 +257,9 @@ def test_admin_index_shows_each_role_its_work_queues(client, editor, reviewer):
     assert "Sent back story" in response.content.decode()
 
     # "See all" lands on the same queue in the story list.
-    listing = client.get(reverse("admin:ports_story_changelist"), {"queue": "sent_back"})
+    listing = client.get(
+        reverse("admin:ports_story_changelist"), {"queue": "sent_back"}
+    )
     assert [s.pk for s in listing.context["cl"].result_list] == [sent_back.pk]
 
 
@@ -327,7 +340,11 @@ def test_publish_step_refuses_expiry_before_go_live(client, reviewer):
     url = reverse("admin:ports_story_step", args=[story.pk, "publish"])
     response = client.post(
         url,
-        {"version": story.version, "expire_at_0": "2001-01-01", "expire_at_1": "00:00:00"},
+        {
+            "version": story.version,
+            "expire_at_0": "2001-01-01",
+            "expire_at_1": "00:00:00",
+        },
     )
     assert response.status_code == 200
     assert response.context["form"].errors["expire_at"]
@@ -344,6 +361,9 @@ def test_step_on_a_story_changed_meanwhile_is_refused(client, reviewer):
     Story.objects.filter(pk=story.pk).update(version=stale_version + 1)
     response = client.post(url, {"version": stale_version})
     assert response.status_code == 200
-    assert "changed while this page was open" in response.context["form"].non_field_errors()[0]
+    assert (
+        "changed while this page was open"
+        in response.context["form"].non_field_errors()[0]
+    )
     story.refresh_from_db()
     assert story.status == StoryStatus.IN_REVIEW
