@@ -306,9 +306,14 @@ class StoryAdmin(TranslationAdmin):
     def render_change_form(
         self, request, context, add=False, change=False, form_url="", obj=None
     ):
+        may_save = (
+            self.has_change_permission(request, obj)
+            if obj is not None
+            else self.has_add_permission(request)
+        )
         context["can_submit_for_review"] = (
-            request.user.has_perm(workflow.SUBMIT_PERMISSION)
-            and context.get("has_change_permission" if obj else "has_add_permission")
+            may_save
+            and request.user.has_perm(workflow.SUBMIT_PERMISSION)
             and (obj is None or obj.status != StoryStatus.IN_REVIEW)
         )
         if obj is not None:
