@@ -1,16 +1,173 @@
-"""What a port's public page shows, gathered in a fixed number of queries."""
+"""
+What the reader site's pages show, each gathered in a fixed number of queries.
 
+Stories are only ever read from their live snapshot (`Story.objects.live()`
+and `live_revision.content`), never from the editors' working copy.
+"""
+
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from itertools import groupby
 
+from django.db.models import Exists, F, Max, Min, OuterRef, Q
 from django.utils import timezone
 
-from .choices import PORT_MAX, PORT_MIN, RANGE_BOUNDS, range_class_for
-from .models import Assignment, KnownUse, RegistryChange, Story
+from .choices import (
+    PORT_MAX,
+    PORT_MIN,
+    RANGE_BOUNDS,
+    AssignmentStatus,
+    RangeClass,
+    Transport,
+    range_class_for,
+)
+from .models import Assignment, FeedbackPrompt, KnownUse, RegistryChange, Story
 from .revisions import StoryPage
+
+HISTORY_LIMIT = 50
+NEIGHBOURS_PER_SIDE = 3
+# Rows fetched per side: enough for a few ports with TCP, UDP and more names.
+NEIGHBOUR_ROWS = 24
+RECENT_STORIES = 8
+
+# The registry's fields that describe an assignment, transport aside: rows
+# equal in all of these are shown as one entry with several transports.
+FACT_FIELDS = (
+    "service_name",
+    "port_low",
+    "port_high",
+    "description",
+    "assignee",
+    "contact",
+    "registration_date",
+    "modification_date",
+    "reference",
+    "service_code",
+    "unauthorized_use",
+    "assignment_notes",
+    "status",
+    "withdrawn_at",
+)
+TRANSPORT_ORDER = {value: index for index, value in enumerate(Transport.values)}
+_MARKER_ID_RE = re.compile(r'id="cite-(\d+)-(\d+)"')
 
 
 class NotAPort(ValueError):
     pass
+
+
+def _latest(*moments):
+    present = [moment for moment in moments if moment is not None]
+    return max(present) if present else None
+
+
+@dataclass
+class RegistryFact:
+    """One registry entry as readers see it, with all the transports it covers."""
+
+    service_name: str
+    port_low: int | None
+    port_high: int | None
+    description: str
+    assignee: str
+    contact: str
+    registration_date: str
+    modification_date: str
+    reference: str
+    service_code: str
+    unauthorized_use: str
+    assignment_notes: str
+    status: str
+    withdrawn_at: datetime | None
+    transports: list = field(default_factory=list)
+    updated_at: datetime | None = None
+
+    @property
+    def is_range(self):
+        return self.port_low is not None and self.port_low != self.port_high
+
+    @property
+    def is_withdrawn(self):
+        return self.status == AssignmentStatus.WITHDRAWN
+
+    @property
+    def port_display(self):
+        if self.port_low is None:
+            return ""
+        if self.is_range:
+            return f"{self.port_low}–{self.port_high}"
+        return str(self.port_low)
+
+    @property
+    def status_label(self):
+        return AssignmentStatus(self.status).label
+
+    @property
+    def transport_labels(self):
+        return [Transport(value).label for value in self.transports if value]
+
+
+def registry_facts(assignments) -> list[RegistryFact]:
+    """Assignments merged where only the transport differs, current ones first."""
+    facts = {}
+    for assignment in assignments:
+        key = tuple(getattr(assignment, name) for name in FACT_FIELDS)
+        fact = facts.get(key)
+        if fact is None:
+            fact = facts[key] = RegistryFact(
+                **{name: getattr(assignment, name) for name in FACT_FIELDS}
+            )
+        if assignment.transport not in fact.transports:
+            fact.transports.append(assignment.transport)
+        fact.updated_at = _latest(fact.updated_at, assignment.updated_at)
+    for fact in facts.values():
+        fact.transports.sort(key=TRANSPORT_ORDER.get)
+    return sorted(
+        facts.values(),
+        key=lambda fact: (
+            fact.is_withdrawn,
+            fact.status != AssignmentStatus.ASSIGNED,
+            fact.port_low if fact.port_low is not None else -1,
+            fact.port_high if fact.port_high is not None else -1,
+            fact.service_name.lower(),
+        ),
+    )
+
+
+@dataclass
+class Neighbour:
+    """A nearby registered port (or range) and the services on it."""
+
+    port_low: int
+    port_high: int
+    services: list
+
+    @property
+    def number(self):
+        """The end of the range nearest to the page's port."""
+        return self.port_low
+
+    @property
+    def is_range(self):
+        return self.port_low != self.port_high
+
+
+def _neighbours(rows, *, below: bool) -> list[Neighbour]:
+    found = []
+    for (low, high), group in groupby(
+        rows, key=lambda row: (row.port_low, row.port_high)
+    ):
+        names = []
+        for row in group:
+            name = row.service_name or row.description
+            if name not in names:
+                names.append(name)
+        found.append(Neighbour(low, high, names))
+        if len(found) == NEIGHBOURS_PER_SIDE:
+            break
+    return list(reversed(found)) if below else found
 
 
 @dataclass
@@ -24,42 +181,428 @@ class PortPage:
     story: Story | None = None
     story_page: StoryPage | None = None
     transports: list = field(default_factory=list)
+    facts: list = field(default_factory=list)
+    neighbours_below: list = field(default_factory=list)
+    neighbours_above: list = field(default_factory=list)
+    feedback_prompt: FeedbackPrompt | None = None
+    # When the page's content next changes by itself (a live story expiring,
+    # a scheduled version falling due): a cached copy must not outlive it.
+    next_change_at: datetime | None = None
+    data_modified_at: datetime | None = None
+    # Service names of related ports, filled by port_page() for the live story.
+    related_services: dict = field(default_factory=dict)
 
     @property
     def range_label(self):
-        from .choices import RangeClass
-
         return RangeClass(self.range_class).label
+
+    @property
+    def current_facts(self):
+        return [fact for fact in self.facts if not fact.is_withdrawn]
+
+    @property
+    def headline_services(self):
+        """Distinct names of the current assignments, for the page's lead."""
+        names = []
+        for fact in self.current_facts:
+            name = fact.service_name
+            if fact.status == AssignmentStatus.ASSIGNED and name and name not in names:
+                names.append(name)
+        return names
+
+    @cached_property
+    def related(self):
+        """The live story's related ports, each with its note and services."""
+        if self.story_page is None:
+            return []
+        return [
+            {
+                "port": item["port"],
+                "note": item["note"],
+                "services": self.related_services.get(item["port"], []),
+            }
+            for item in self.story_page.related
+        ]
+
+    @cached_property
+    def citations(self):
+        """
+        The story's sources, each with the ids of the markers citing it.
+
+        Markers are numbered per citation in the rendered body
+        (cite-<n>-<k>), so the back-links are read from it.
+        """
+        if self.story_page is None:
+            return []
+        markers = {}
+        for number, occurrence in _MARKER_ID_RE.findall(self.story_page.body_html.text):
+            markers.setdefault(int(number), []).append(f"cite-{number}-{occurrence}")
+        return [
+            {**citation, "markers": markers.get(citation["number"], [])}
+            for citation in self.story_page.citations
+        ]
+
+    @property
+    def last_modified(self):
+        story_moment = None
+        if self.story is not None and self.story.live_revision_id:
+            story_moment = _latest(
+                self.story.go_live_at,
+                self.story.last_reviewed_at,
+                self.story.live_revision.created_at,
+            )
+        return _latest(self.data_modified_at, story_moment)
 
 
 def port_page(number: int, *, language: str, now=None) -> PortPage:
+    """Everything the page of one port shows: at most nine queries."""
     if not PORT_MIN <= number <= PORT_MAX:
         raise NotAPort(number)
     now = now or timezone.now()
     range_class = range_class_for(number)
+    low, high = RANGE_BOUNDS[range_class]
     assignments = list(
-        Assignment.objects.covering(number).order_by("status", "transport", "service_name")
+        Assignment.objects.covering(number).order_by(
+            "status", "transport", "service_name"
+        )
     )
+    # One row whatever its state: whether it is live is decided by
+    # Story.objects.live(), the schedule says when the page changes next.
     story = (
-        Story.objects.live(now)
-        .filter(port_id=number)
+        Story.objects.filter(port_id=number)
+        .annotate(is_live_now=Exists(Story.objects.live(now).filter(pk=OuterRef("pk"))))
         .select_related("live_revision")
         .first()
     )
+    registered = Assignment.objects.filter(status=AssignmentStatus.ASSIGNED)
+    below = list(
+        registered.filter(port_high__lt=number, port_low__gte=low).order_by(
+            "-port_low", "-port_high", "service_name"
+        )[:NEIGHBOUR_ROWS]
+    )
+    above = list(
+        registered.filter(port_low__gt=number, port_low__lte=high).order_by(
+            "port_low", "port_high", "service_name"
+        )[:NEIGHBOUR_ROWS]
+    )
+    history = list(
+        RegistryChange.objects.filter(port_low__lte=number, port_high__gte=number)
+        .select_related("assignment", "run")
+        .order_by("-created_at", "id")[:HISTORY_LIMIT]
+    )
+    prompt = FeedbackPrompt.objects.filter(key="default").first()
     page = PortPage(
         number=number,
         range_class=range_class,
-        range_bounds=RANGE_BOUNDS[range_class],
+        range_bounds=(low, high),
         assignments=assignments,
         known_uses=list(KnownUse.objects.filter(port_id=number)),
-        history=list(
-            RegistryChange.objects.filter(port_low__lte=number, port_high__gte=number)
-            .select_related("assignment", "run")
-            .order_by("-created_at", "id")[:50]
+        history=history,
+        transports=sorted(
+            {a.transport for a in assignments if a.transport}, key=TRANSPORT_ORDER.get
         ),
-        transports=sorted({a.transport for a in assignments if a.transport}),
+        facts=registry_facts(assignments),
+        neighbours_below=_neighbours(below, below=True),
+        neighbours_above=_neighbours(above, below=False),
+        feedback_prompt=prompt,
+        data_modified_at=_latest(
+            *(a.updated_at for a in assignments),
+            *(change.created_at for change in history[:1]),
+            prompt.updated_at if prompt else None,
+        ),
     )
     if story is not None:
-        page.story = story
-        page.story_page = StoryPage.from_content(story.live_revision.content, language)
+        page.next_change_at = min(
+            (
+                moment
+                for moment in (story.expire_at, story.scheduled_go_live_at)
+                if moment is not None and moment > now
+            ),
+            default=None,
+        )
+        if story.is_live_now:
+            page.story = story
+            page.story_page = StoryPage.from_content(
+                story.live_revision.content, language
+            )
+            page.related_services = related_services(
+                [item["port"] for item in page.story_page.related]
+            )
     return page
+
+
+def related_services(numbers) -> dict:
+    """Port number → names of the current assignments covering it (one query)."""
+    numbers = sorted(set(numbers))
+    if not numbers:
+        return {}
+    covering = Q()
+    for number in numbers:
+        covering |= Q(port_low__lte=number, port_high__gte=number)
+    rows = (
+        Assignment.objects.current()
+        .filter(covering, status=AssignmentStatus.ASSIGNED)
+        .order_by("service_name")
+        .values_list("service_name", "port_low", "port_high")
+    )
+    services = {}
+    for name, low, high in rows:
+        for number in numbers:
+            if low <= number <= high:
+                names = services.setdefault(number, [])
+                if name and name not in names:
+                    names.append(name)
+    return services
+
+
+@dataclass
+class StoryCard:
+    """A live story as listed on the home page, in feeds and in search."""
+
+    port: int
+    title: object
+    summary: object
+    published_at: datetime | None
+    updated_at: datetime | None
+    revision_id: int | None = None
+
+    @classmethod
+    def from_story(cls, story: Story, language: str):
+        content = StoryPage.from_content(story.live_revision.content, language)
+        return cls(
+            port=story.port_id,
+            title=content.title,
+            summary=content.summary,
+            published_at=story.published_at,
+            updated_at=story.go_live_at,
+            revision_id=story.live_revision_id,
+        )
+
+    @property
+    def is_update(self):
+        """Whether the live version came after the first publication."""
+        return bool(
+            self.published_at
+            and self.updated_at
+            and (self.updated_at - self.published_at).total_seconds() > 60
+        )
+
+
+def recent_stories(*, language: str, limit=RECENT_STORIES, updates=False, now=None):
+    """
+    Live stories, newest first: first published (updates=False), or those whose
+    live version replaced an earlier one, by when it went live (updates=True).
+    """
+    stories = Story.objects.live(now).select_related("live_revision")
+    if updates:
+        cards = (
+            StoryCard.from_story(story, language)
+            for story in stories.order_by("-go_live_at", "port_id")[: limit * 4]
+        )
+        return [card for card in cards if card.is_update][:limit]
+    return [
+        StoryCard.from_story(story, language)
+        for story in stories.order_by("-published_at", "port_id")[:limit]
+    ]
+
+
+def live_story_ports(now=None) -> set[int]:
+    return set(Story.objects.live(now).values_list("port_id", flat=True))
+
+
+def latest_change(now=None):
+    """When the public content last changed: a story going live or an import."""
+    from .models import ImportRun
+
+    story = Story.objects.live(now).aggregate(latest=Max("go_live_at"))["latest"]
+    run = ImportRun.objects.filter(
+        outcome=ImportRun.Outcome.APPLIED, finished_at__isnull=False
+    ).aggregate(latest=Max("finished_at"))["latest"]
+    return _latest(story, run)
+
+
+def next_story_change(now=None):
+    """When some story next goes live or expires by itself, if ever."""
+    now = now or timezone.now()
+    moments = Story.objects.aggregate(
+        expire=Min("expire_at", filter=Q(expire_at__gt=now)),
+        scheduled=Min("scheduled_go_live_at", filter=Q(scheduled_go_live_at__gt=now)),
+    )
+    present = [moment for moment in moments.values() if moment is not None]
+    return min(present) if present else None
+
+
+# Browsing: lists of port numbers ------------------------------------------------
+
+LISTING_PAGE_SIZE = 100
+NO_ENTRY = "none"  # the status filter's value for "no current registry entry"
+
+
+@dataclass(frozen=True)
+class PortFilters:
+    transport: str = ""
+    status: str = ""  # an AssignmentStatus value, NO_ENTRY or ""
+    story: str = ""  # "yes", "no" or ""
+
+    @property
+    def active(self):
+        return bool(self.transport or self.status or self.story)
+
+
+def _merged(intervals):
+    merged = []
+    for low, high in sorted(intervals):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return merged
+
+
+def _numbers_in(intervals, low, high):
+    numbers = []
+    for start, end in _merged(intervals):
+        numbers.extend(range(max(start, low), min(end, high) + 1))
+    return numbers
+
+
+def matching_numbers(low: int, high: int, filters: PortFilters, *, now=None):
+    """
+    The port numbers from low to high that pass the filters, in order.
+
+    Registry filters work on the intervals the assignments cover, so ranges
+    count for every number in them; at most two queries.
+    """
+    numbers = range(low, high + 1)
+    if filters.transport or filters.status:
+        rows = Assignment.objects.filter(
+            port_low__isnull=False, port_low__lte=high, port_high__gte=low
+        )
+        if filters.status in ("", NO_ENTRY):
+            rows = rows.current()
+        else:
+            rows = rows.filter(status=filters.status)
+        if filters.transport:
+            rows = rows.filter(transport=filters.transport)
+        intervals = rows.values_list("port_low", "port_high")
+        if filters.status == NO_ENTRY:
+            covered = set(_numbers_in(intervals, low, high))
+            numbers = [number for number in numbers if number not in covered]
+        else:
+            numbers = _numbers_in(intervals, low, high)
+    if filters.story:
+        stories = live_story_ports(now)
+        wanted = filters.story == "yes"
+        numbers = [number for number in numbers if (number in stories) is wanted]
+    return numbers
+
+
+@dataclass
+class PortRow:
+    number: int
+    facts: list
+    story_title: object = None
+
+    @property
+    def range_class(self):
+        return range_class_for(self.number)
+
+
+def port_rows(numbers, *, language: str, now=None) -> list[PortRow]:
+    """One row per number: its current registry entries and live story (3 queries)."""
+    numbers = list(numbers)
+    if not numbers:
+        return []
+    widest = (
+        Assignment.objects.filter(port_low__isnull=False).aggregate(
+            widest=Max(F("port_high") - F("port_low"))
+        )["widest"]
+        or 0
+    )
+    # An assignment covering n starts at most `widest` below it: bounding
+    # port_low on both sides lets the (port_low, port_high) index narrow the scan.
+    clusters = []
+    for number in numbers:
+        if clusters and number - clusters[-1][1] <= widest + 1:
+            clusters[-1][1] = number
+        else:
+            clusters.append([number, number])
+    covering = Q()
+    for start, end in clusters:
+        covering |= Q(
+            port_low__gte=start - widest, port_low__lte=end, port_high__gte=start
+        )
+    assignments = list(
+        Assignment.objects.current()
+        .filter(covering)
+        .order_by("port_low", "port_high", "service_name", "transport")
+    )
+    stories = {
+        story.port_id: story
+        for story in Story.objects.live(now)
+        .filter(port_id__in=numbers)
+        .select_related("live_revision")
+    }
+    rows = []
+    for number in numbers:
+        covering_number = [
+            a for a in assignments if a.port_low <= number <= a.port_high
+        ]
+        row = PortRow(number=number, facts=registry_facts(covering_number))
+        if number in stories:
+            story = stories[number]
+            row.story_title = StoryPage.from_content(
+                story.live_revision.content, language
+            ).title
+        rows.append(row)
+    return rows
+
+
+# Services ---------------------------------------------------------------------
+
+
+@dataclass
+class ServicePage:
+    name: str
+    facts: list
+    stories: list
+
+    @property
+    def current_facts(self):
+        return [fact for fact in self.facts if not fact.is_withdrawn]
+
+    @property
+    def withdrawn_facts(self):
+        return [fact for fact in self.facts if fact.is_withdrawn]
+
+
+def service_page(name: str, *, language: str, now=None) -> ServicePage | None:
+    """A service name's registry entries (any case) and the stories of their ports."""
+    assignments = list(
+        Assignment.objects.filter(service_name__iexact=name).order_by(
+            "port_low", "transport"
+        )
+    )
+    if not assignments:
+        return None
+    covered = Q()
+    for assignment in assignments:
+        if assignment.port_low is not None:
+            covered |= Q(
+                port_id__gte=assignment.port_low, port_id__lte=assignment.port_high
+            )
+    stories = []
+    if covered:
+        stories = [
+            StoryCard.from_story(story, language)
+            for story in Story.objects.live(now)
+            .filter(covered)
+            .select_related("live_revision")
+            .order_by("port_id")
+        ]
+    current = [a for a in assignments if a.status != AssignmentStatus.WITHDRAWN]
+    return ServicePage(
+        name=(current or assignments)[0].service_name,
+        facts=registry_facts(assignments),
+        stories=stories,
+    )

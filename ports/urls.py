@@ -1,9 +1,26 @@
 from django.urls import path
 
-from . import preview, views
+from . import feeds, preview, views
 
 app_name = "ports"
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("ports/", views.port_list, name="port-list"),
     path("ports/<int:number>/", views.port_detail, name="port-detail"),
+    path("ports/<int:number>/feedback/", views.feedback, name="feedback"),
+    path("ports/<int:low>-<int:high>/", views.port_range, name="port-range"),
+    path("ports/<slug:name>/", views.range_class, name="range-class"),
+    path("services/<path:name>/", views.service_detail, name="service-detail"),
+    path("search/", views.search_view, name="search"),
+    path(
+        "feeds/stories.rss",
+        views.cached_response(feeds.StoriesFeed()),
+        name="feed-rss",
+    ),
+    path(
+        "feeds/stories.atom",
+        views.cached_response(feeds.StoriesAtomFeed()),
+        name="feed-atom",
+    ),
     path("preview/stories/<int:pk>/", preview.story_preview, name="story-preview"),
 ]

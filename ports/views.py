@@ -1,13 +1,324 @@
-from django.http import Http404
-from django.shortcuts import render
+"""The reader site: thin views over ports.pages, ports.search and ports.caching."""
+
+from django import forms
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 
-from .pages import NotAPort, port_page
+from . import pages, search
+from .caching import CSRF_PLACEHOLDER, Page, cached_page
+from .choices import (
+    PORT_MAX,
+    PORT_MIN,
+    RANGE_BOUNDS,
+    AssignmentStatus,
+    RangeClass,
+    Transport,
+)
+from .feedback import feedback_vote_record
+
+RANGE_TEXTS = {
+    RangeClass.SYSTEM: _(
+        "The well-known ports. IANA assigns them only after IETF Review or IESG "
+        "Approval, and on most systems only privileged programs may listen on them."
+    ),
+    RangeClass.USER: _(
+        "The registered ports. Anyone may apply to IANA for one; an expert reviews "
+        "each request. Ordinary programs may listen on them."
+    ),
+    RangeClass.DYNAMIC: _(
+        "The dynamic or private ports. IANA never assigns them: operating systems "
+        "pick them as temporary source ports, and anyone may use them privately."
+    ),
+}
 
 
+def ranges():
+    return [
+        {
+            "range_class": range_class,
+            "label": range_class.label,
+            "low": RANGE_BOUNDS[range_class][0],
+            "high": RANGE_BOUNDS[range_class][1],
+            "text": RANGE_TEXTS[range_class],
+        }
+        for range_class in RangeClass
+    ]
+
+
+def _listing(request, template, context) -> Page:
+    """A page that lists many things: fresh until a story's schedule is due."""
+    return Page(
+        render_to_string(template, context, request),
+        last_modified=pages.latest_change(),
+        expires_at=pages.next_story_change(),
+    )
+
+
+@require_GET
+def home(request):
+    def build():
+        language = get_language()
+        return _listing(
+            request,
+            "ports/home.html",
+            {
+                "published": pages.recent_stories(language=language),
+                "updated": pages.recent_stories(language=language, updates=True),
+                "ranges": ranges(),
+            },
+        )
+
+    return cached_page(request, build)
+
+
+# Port pages ---------------------------------------------------------------------
+
+
+def _check_port(number):
+    if not PORT_MIN <= number <= PORT_MAX:
+        raise Http404("No such port number.")
+
+
+@require_GET
 def port_detail(request, number):
+    _check_port(number)
+    canonical = reverse("ports:port-detail", args=[number])
+    if request.path != canonical:  # /ports/0080/ → /ports/80/
+        return redirect(canonical, permanent=True)
+    thanks = request.GET.get("thanks") == "1"
+
+    def build():
+        page = pages.port_page(number, language=get_language())
+        context = {"page": page, "thanks": thanks, "csrf_placeholder": CSRF_PLACEHOLDER}
+        return Page(
+            render_to_string("ports/port_detail.html", context, request),
+            last_modified=page.last_modified,
+            expires_at=page.next_change_at,
+            personal=True,
+        )
+
+    # The thank-you variant is rare and per reader: never cached.
+    return cached_page(request, build, port=number, cache_it=not thanks)
+
+
+@require_POST
+def feedback(request, number):
+    _check_port(number)
+    answer = request.POST.get("helpful")
+    if answer not in ("yes", "no"):
+        return HttpResponseBadRequest(
+            _("Answer the question with Yes or No; nothing was recorded."),
+            content_type="text/plain; charset=utf-8",
+        )
+    feedback_vote_record(
+        number=number, helpful=answer == "yes", language=get_language()
+    )
+    return redirect(reverse("ports:port-detail", args=[number]) + "?thanks=1#feedback")
+
+
+# Lists of ports -------------------------------------------------------------------
+
+
+class PortFilterForm(forms.Form):
+    range_class = forms.ChoiceField(
+        label=_("Range"),
+        required=False,
+        choices=[("", _("All ranges")), *RangeClass.choices],
+    )
+    transport = forms.ChoiceField(
+        label=_("Transport"),
+        required=False,
+        choices=[("", _("Any transport")), *[c for c in Transport.choices if c[0]]],
+    )
+    status = forms.ChoiceField(
+        label=_("Registry status"),
+        required=False,
+        choices=[
+            ("", _("Any status")),
+            *AssignmentStatus.choices,
+            (pages.NO_ENTRY, _("No registry entry")),
+        ],
+    )
+    story = forms.ChoiceField(
+        label=_("Story"),
+        required=False,
+        choices=[
+            ("", _("With or without")),
+            ("yes", _("Has a story")),
+            ("no", _("No story yet")),
+        ],
+    )
+
+    def __init__(self, *args, fixed_range=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if fixed_range:
+            del self.fields["range_class"]
+
+
+def _port_listing(request, *, low, high, title, intro="", fixed_range=True):
+    form = PortFilterForm(request.GET, fixed_range=fixed_range)
+    if not form.is_valid():
+        context = {"form": form, "title": title, "intro": intro}
+        return render(request, "ports/port_list.html", context, status=400)
+    data = form.cleaned_data
+    if data.get("range_class"):
+        low, high = RANGE_BOUNDS[RangeClass(data["range_class"])]
+    filters = pages.PortFilters(
+        transport=data["transport"], status=data["status"], story=data["story"]
+    )
+    page_number = request.GET.get("page") or "1"
+    variant = "&".join(f"{name}={data.get(name, '')}" for name in sorted(form.fields))
+    variant += f"&page={page_number}"
+
+    def build():
+        language = get_language()
+        numbers = pages.matching_numbers(low, high, filters)
+        paginator = Paginator(numbers, pages.LISTING_PAGE_SIZE)
+        try:
+            page_obj = paginator.page(page_number)
+        except (EmptyPage, PageNotAnInteger):
+            raise Http404("No such page.") from None
+        query = {name: value for name, value in data.items() if value}
+        return _listing(
+            request,
+            "ports/port_list.html",
+            {
+                "form": form,
+                "title": title,
+                "intro": intro,
+                "range_low": low,
+                "range_high": high,
+                "page_obj": page_obj,
+                "rows": pages.port_rows(page_obj.object_list, language=language),
+                "query": query,
+                "filtered": filters.active,
+            },
+        )
+
+    return cached_page(request, build, variant=variant)
+
+
+@require_GET
+def port_list(request):
+    return _port_listing(
+        request, low=PORT_MIN, high=PORT_MAX, title=_("All ports"), fixed_range=False
+    )
+
+
+@require_GET
+def range_class(request, name):
     try:
-        page = port_page(number, language=get_language())
-    except NotAPort:
-        raise Http404("No such port number.") from None
-    return render(request, "ports/port_detail.html", {"page": page})
+        chosen = RangeClass(name)
+    except ValueError:
+        raise Http404("No such range.") from None
+    low, high = RANGE_BOUNDS[chosen]
+    return _port_listing(
+        request,
+        low=low,
+        high=high,
+        title=chosen.label,
+        intro=RANGE_TEXTS[chosen],
+    )
+
+
+@require_GET
+def port_range(request, low, high):
+    if not PORT_MIN <= low <= high <= PORT_MAX:
+        raise Http404("No such port range.")
+    if low == high:
+        return redirect("ports:port-detail", number=low)
+    canonical = reverse("ports:port-range", kwargs={"low": low, "high": high})
+    if request.path != canonical:
+        return redirect(canonical, permanent=True)
+    return _port_listing(
+        request,
+        low=low,
+        high=high,
+        title=_("Ports %(low)s–%(high)s") % {"low": low, "high": high},
+    )
+
+
+# Services ---------------------------------------------------------------------
+
+
+@require_GET
+def service_detail(request, name):
+    def build():
+        service = pages.service_page(name, language=get_language())
+        if service is None:
+            raise Http404("No such service name in the registry.")
+        return _listing(request, "ports/service_detail.html", {"service": service})
+
+    return cached_page(request, build)
+
+
+# Search ---------------------------------------------------------------------------
+
+
+@require_GET
+def search_view(request):
+    parsed = search.parse_query(request.GET.get("q", ""))
+    if parsed.kind == "port":
+        return redirect("ports:port-detail", number=parsed.low)
+    if parsed.kind == "range":
+        if parsed.low == parsed.high:
+            return redirect("ports:port-detail", number=parsed.low)
+        return redirect("ports:port-range", low=parsed.low, high=parsed.high)
+
+    def build():
+        results = None
+        if parsed.kind == "words":
+            results = search.search(parsed.text, language=get_language())
+        return _listing(
+            request, "ports/search.html", {"parsed": parsed, "results": results}
+        )
+
+    return cached_page(request, build, variant=parsed.text.lower())
+
+
+# Site files -------------------------------------------------------------------------
+
+
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap-index"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        "Disallow: /ports/*/feedback/",
+        "",
+        f"Sitemap: {sitemap}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def cached_response(view):
+    """Serve a listing-like view (feeds, sitemaps) through the page cache."""
+
+    def wrapped(request, *args, **kwargs):
+        def build():
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            if response.status_code != 200:
+                raise Http404
+            return Page(
+                response.content.decode(),
+                content_type=response["Content-Type"],
+                last_modified=pages.latest_change(),
+                expires_at=pages.next_story_change(),
+            )
+
+        variant = request.GET.get("p", "")
+        return cached_page(request, build, variant=variant)
+
+    return wrapped

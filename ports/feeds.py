@@ -1,0 +1,64 @@
+"""RSS and Atom feeds of stories as they are published and updated."""
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .models import Story
+from .revisions import StoryPage
+
+FEED_ITEMS = 30
+
+
+class StoriesFeed(Feed):
+    """
+    The newest live versions of stories: each story once, by when its live
+    version went live, so an update moves it to the top. The guid names the
+    version, so feed readers show an update as a new item.
+    """
+
+    title = _("portwiki: new and updated port stories")
+    description = _("Stories of network ports, as they are published and updated.")
+
+    def link(self):
+        return reverse("ports:home")
+
+    def items(self):
+        language = get_language()
+        stories = (
+            Story.objects.live()
+            .select_related("live_revision")
+            .order_by("-go_live_at", "port_id")[:FEED_ITEMS]
+        )
+        return [
+            (story, StoryPage.from_content(story.live_revision.content, language))
+            for story in stories
+        ]
+
+    def item_title(self, item):
+        return str(item[1].title)
+
+    def item_description(self, item):
+        return str(item[1].summary)
+
+    def item_link(self, item):
+        return reverse("ports:port-detail", args=[item[0].port_id])
+
+    def item_guid(self, item):
+        story = item[0]
+        return self.item_link(item) + f"#version-{story.live_revision_id}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item[0].published_at
+
+    def item_updateddate(self, item):
+        return item[0].go_live_at
+
+
+class StoriesAtomFeed(StoriesFeed):
+    feed_type = Atom1Feed
+    subtitle = StoriesFeed.description

@@ -1,0 +1,78 @@
+"""Sitemaps: the reader site's fixed pages, live stories and registered ports."""
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from .choices import AssignmentStatus, RangeClass
+from .models import Assignment, Story
+from .pages import _merged
+
+
+class PagesSitemap(Sitemap):
+    """The home page, the list of ports and the three range classes."""
+
+    changefreq = "weekly"
+
+    def items(self):
+        return [
+            ("ports:home", {}),
+            ("ports:port-list", {}),
+            *(("ports:range-class", {"name": value}) for value in RangeClass.values),
+        ]
+
+    def location(self, item):
+        name, kwargs = item
+        return reverse(name, kwargs=kwargs)
+
+
+class StorySitemap(Sitemap):
+    """Ports with a live story: the pages editors wrote."""
+
+    changefreq = "monthly"
+    priority = 0.8
+
+    def items(self):
+        return Story.objects.live().only("port_id", "go_live_at").order_by("port_id")
+
+    def location(self, story):
+        return reverse("ports:port-detail", args=[story.port_id])
+
+    def lastmod(self, story):
+        return story.go_live_at
+
+
+class RegisteredPortSitemap(Sitemap):
+    """
+    Every port a current registry assignment covers (some 6,300 numbers),
+    story ports excepted: those are in the stories section.
+    """
+
+    changefreq = "monthly"
+    priority = 0.5
+
+    def items(self):
+        intervals = (
+            Assignment.objects.filter(
+                status=AssignmentStatus.ASSIGNED, port_low__isnull=False
+            )
+            .values_list("port_low", "port_high")
+            .order_by()
+        )
+        stories = set(Story.objects.live().values_list("port_id", flat=True))
+        numbers = []
+        for low, high in _merged(intervals):
+            numbers.extend(n for n in range(low, high + 1) if n not in stories)
+        return numbers
+
+    def location(self, number):
+        # reverse() once per sitemap, not once per port.
+        if not hasattr(self, "_prefix"):
+            self._prefix = reverse("ports:port-detail", args=[0])[: -len("0/")]
+        return f"{self._prefix}{number}/"
+
+
+sitemaps = {
+    "pages": PagesSitemap,
+    "stories": StorySitemap,
+    "ports": RegisteredPortSitemap,
+}
