@@ -6,12 +6,13 @@ the live story. Anyone else gets a plain 404, so the URL reveals nothing.
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 
 from . import workflow
 from .models import Story
-from .pages import port_page
+from .pages import port_page, related_services
 from .revisions import StoryPage, story_snapshot
 
 
@@ -29,8 +30,13 @@ def story_preview(request, pk):
         raise Http404("No such revision.")
     language = get_language()
     page = port_page(story.port_id, language=language)
+    # Shown as it would be if published now, which counts as a review.
+    story.last_reviewed_at = timezone.now()
     page.story = story
     page.story_page = StoryPage.from_content(content, language)
+    page.related_services = related_services(
+        [item["port"] for item in page.story_page.related]
+    )
     response = render(
         request, "ports/port_detail.html", {"page": page, "preview": True}
     )

@@ -217,7 +217,7 @@ class StoryAdmin(TranslationAdmin):
             },
         ),
         (_("Authors"), {"fields": ("authors",)}),
-        (_("Publishing"), {"fields": readonly_fields}),
+        (_("Publishing"), {"classes": ("collapse",), "fields": readonly_fields}),
     )
 
     @admin.display(description=_("range class"), ordering="port__range_class")

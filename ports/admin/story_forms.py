@@ -120,6 +120,7 @@ class SendBackForm(StepForm):
 
 
 class PublishForm(StepForm):
+    field_order = ("go_live_at", "expire_at", "comment")
     go_live_at = forms.SplitDateTimeField(
         label=_("Go live at"),
         required=False,

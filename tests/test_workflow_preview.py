@@ -1,0 +1,95 @@
+import re
+from datetime import UTC, datetime
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from ports import services
+from ports.choices import StoryStatus
+from ports.models import Assignment
+
+from .factories import (
+    make_citation,
+    make_faq,
+    make_published_story,
+    make_related,
+    make_story,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+
+
+def article(response):
+    """The port's article: the page minus what only readers get (feedback form)."""
+    return re.search(
+        r'<article class="port">.*</article>', response.content.decode(), re.S
+    )[0]
+
+
+def test_preview_renders_the_draft_exactly_as_the_published_page_would(client):
+    story = make_story(9100, title="Draft <em>title</em>", body="## Part\n\nText.[^1]")
+    make_citation(story)
+    make_faq(story)
+    make_related(story, 22, note="ssh")
+    Assignment.objects.create(
+        natural_key="ssh|tcp|22",
+        service_name="ssh",
+        transport="tcp",
+        port_low=22,
+        port_high=22,
+    )
+    client.force_login(make_user("edna", role="Editor"))
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        preview = client.get(reverse("ports:story-preview", args=[story.pk]))
+        assert preview.status_code == 200
+        services.story_publish(story=story, by=None)
+        client.logout()
+        public = client.get(f"/ports/{story.port_id}/")
+    assert (
+        "no-cache" in preview["Cache-Control"] and "private" in preview["Cache-Control"]
+    )
+    assert preview["X-Robots-Tag"] == "noindex, nofollow"
+    assert "Draft &lt;em&gt;title&lt;/em&gt;" in preview.content.decode()
+    assert 'href="#source-1"' in article(preview)
+    assert "ssh" in article(preview).split("related")[-1]
+    assert article(preview) == article(public)
+
+
+def test_preview_shows_the_draft_while_readers_see_the_live_version(client):
+    story = make_published_story(9101, title="Live title")
+    story.title_en = "Draft title"
+    story.save()
+    services.story_record_save(story=story, by=None)
+    client.force_login(make_user("rita", role="Reviewer"))
+    html = client.get(reverse("ports:story-preview", args=[story.pk])).content.decode()
+    assert "Draft title" in html and "Live title" not in html
+    public = client.get(f"/ports/{story.port_id}/").content.decode()
+    assert "Live title" in public and "Draft title" not in public
+
+
+def test_preview_of_a_revision(client):
+    story = make_story(9102, title="Old words")
+    old = services.story_save_revision(story=story, by=None)
+    story.title_en = "New words"
+    story.save()
+    client.force_login(make_user("edna", role="Editor"))
+    url = reverse("ports:story-preview", args=[story.pk])
+    assert "Old words" in client.get(url, {"revision": old.pk}).content.decode()
+    assert client.get(url, {"revision": "x"}).status_code == 404
+    other = services.story_save_revision(story=make_story(9103), by=None)
+    assert client.get(url, {"revision": other.pk}).status_code == 404
+
+
+def test_inactive_or_non_staff_users_get_404(client):
+    story = make_story(9104, status=StoryStatus.DRAFT)
+    url = reverse("ports:story-preview", args=[story.pk])
+    for user in (
+        make_user("gone", role="Editor", is_active=False),
+        make_user("reader", role="Editor", is_staff=False),
+    ):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
