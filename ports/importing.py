@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import registry
+from . import caching, registry
 from .choices import AssignmentStatus, ChangeKind
 from .models import Assignment, ImportRun, RegistryChange
 
@@ -362,6 +362,7 @@ def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
     run.save(update_fields=["finished_at"])
     if progress is not None:
         progress(total, total)
+    caching.invalidate_import(run)
     return run
 
 
