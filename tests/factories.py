@@ -121,3 +121,22 @@ def admin_form_data(response):
         for form in formset.forms:
             add(form)
     return data
+
+
+def make_assignment(service_name, port_low, port_high=None, transport="tcp", **fields):
+    """A registry assignment as an import would store it (status from the name)."""
+    from ports import registry
+    from ports.models import Assignment
+
+    values = {
+        "service_name": service_name,
+        "transport": transport,
+        "port_low": port_low,
+        "port_high": port_low if port_high is None else port_high,
+        "description": fields.pop("description", service_name),
+        **fields,
+    }
+    values.setdefault(
+        "status", registry.status_for(service_name, values["description"])
+    )
+    return Assignment.objects.create(natural_key=registry.natural_key(values), **values)
