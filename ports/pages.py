@@ -132,6 +132,7 @@ def registry_facts(assignments) -> list[RegistryFact]:
             fact.port_low if fact.port_low is not None else -1,
             fact.port_high if fact.port_high is not None else -1,
             fact.service_name.lower(),
+            TRANSPORT_ORDER.get(fact.transports[0], 0),
         ),
     )
 
@@ -384,7 +385,7 @@ class StoryCard:
         return bool(
             self.published_at
             and self.updated_at
-            and (self.updated_at - self.published_at).total_seconds() > 60
+            and self.updated_at > self.published_at
         )
 
 
@@ -395,15 +396,12 @@ def recent_stories(*, language: str, limit=RECENT_STORIES, updates=False, now=No
     """
     stories = Story.objects.live(now).select_related("live_revision")
     if updates:
-        cards = (
-            StoryCard.from_story(story, language)
-            for story in stories.order_by("-go_live_at", "port_id")[: limit * 4]
+        stories = stories.filter(go_live_at__gt=F("published_at")).order_by(
+            "-go_live_at", "port_id"
         )
-        return [card for card in cards if card.is_update][:limit]
-    return [
-        StoryCard.from_story(story, language)
-        for story in stories.order_by("-published_at", "port_id")[:limit]
-    ]
+    else:
+        stories = stories.order_by("-published_at", "port_id")
+    return [StoryCard.from_story(story, language) for story in stories[:limit]]
 
 
 def live_story_ports(now=None) -> set[int]:
