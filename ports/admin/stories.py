@@ -31,6 +31,7 @@ from ..models import (
     StoryTransition,
 )
 from ..revisions import story_snapshot
+from .filters import RegistryChangedFilter
 from .story_forms import STEPS, PortNumberField, StoryChangeForm
 
 SOURCE_LANGUAGE = "en"
@@ -176,7 +177,13 @@ class StoryAdmin(TranslationAdmin):
         "updated_at",
     )
     list_display_links = ("port", "title")
-    list_filter = (WorkQueueFilter, "status", LiveStateFilter, "port__range_class")
+    list_filter = (
+        WorkQueueFilter,
+        "status",
+        LiveStateFilter,
+        "port__range_class",
+        RegistryChangedFilter,
+    )
     list_select_related = ("port",)
     search_fields = ("=port__number", "title_en", "title")
     search_help_text = _("Port number, title, or a service name from the registry.")
