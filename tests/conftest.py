@@ -1,10 +1,20 @@
 """Fixtures for the whole suite."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: no cached page leaks between tests."""
+def _fresh_cache_and_language():
+    """
+    Each test starts with an empty cache, so no cached page leaks between
+    tests, and in the default language: a request in another language leaves
+    it active in the thread, and modeltranslation would then write plain
+    field assignments (story.title = …) into that language's column.
+    """
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
