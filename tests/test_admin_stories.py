@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
@@ -367,3 +369,35 @@ def test_step_on_a_story_changed_meanwhile_is_refused(client, reviewer):
     )
     story.refresh_from_db()
     assert story.status == StoryStatus.IN_REVIEW
+
+
+def test_a_save_that_loses_the_race_after_the_check_is_refused_too(client, editor):
+    """Without row locks (SQLite) a save can pass the form check and then find
+    the version moved; the conditional update refuses it and the form says so."""
+    story = make_story(5500, title="Theirs")
+    client.force_login(editor)
+    data = admin_form_data(client.get(change_url(story)))
+    data["title_en"] = "Mine"
+    real_lock = services.story_lock
+    calls = []
+
+    def lock_then_lose_the_race(*, story_id, expected_version):
+        # The other editor's save lands right after our first check. It is
+        # applied again on the retry because, in this one-connection test,
+        # our rolled-back transaction took it with it; a real one would stay.
+        calls.append(expected_version)
+        Story.objects.filter(pk=story_id).update(title_en="Theirs, v2", version=2)
+        if len(calls) == 1:
+            return None
+        return real_lock(story_id=story_id, expected_version=expected_version)
+
+    with mock.patch.object(services, "story_lock", lock_then_lose_the_race):
+        response = client.post(change_url(story), data)
+    assert response.status_code == 200
+    assert (
+        "saved this story" in response.context["adminform"].form.non_field_errors()[0]
+    )
+    story.refresh_from_db()
+    assert (story.title_en, story.version) == ("Theirs, v2", 2)
+    assert not story.revisions.exists()
+    assert calls == [1, 1]
