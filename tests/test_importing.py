@@ -223,11 +223,15 @@ def test_failed_import_leaves_the_database_unchanged(monkeypatch):
     rows[0][4] = "[IESG]"
     rows.append(["new", "90", "tcp", "added"])
 
-    def fail(*args, **kwargs):
-        raise RuntimeError("disk full")
+    insert = importing._insert
+
+    def fail_on_history(model, rows):
+        if model is RegistryChange:
+            raise RuntimeError("disk full")
+        return insert(model, rows)
 
     # Fails after the assignments were written, while recording the history.
-    monkeypatch.setattr(RegistryChange.objects, "bulk_create", fail)
+    monkeypatch.setattr(importing, "_insert", fail_on_history)
     with pytest.raises(RuntimeError, match="disk full"):
         import_rows(rows)
     assert state() == before

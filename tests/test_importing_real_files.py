@@ -6,6 +6,7 @@ independently of ports.registry, and compared with what the import did.
 """
 
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -147,3 +148,38 @@ def test_port_pages_show_the_real_update(client):
     assert "Withdrawn" in history and "Added" in history
     html = client.get("/ports/6556/").content.decode()
     assert "Changed" in html[html.index('id="history-heading"') :]
+
+
+def test_registry_wide_change_is_applied_in_bulk():
+    """Every description revised: thousands of updates, each recorded old → new."""
+    path = shared_file(OLDER)
+    with open(path, newline="", encoding="utf-8") as file:
+        header, *rows = csv.reader(file)
+    for row in rows:
+        row[3] = f"{row[3]} (revised)"
+    revised = io.StringIO()
+    csv.writer(revised, lineterminator="\r\n").writerows([header, *rows])
+    import_file(OLDER)
+    old = records(OLDER)
+    # Unnamed and port-less rows are identified by their description.
+    rekeyed = sum(1 for key in old if len(key) == 4)
+    plan, run = importing.import_registry(
+        revised.getvalue().encode(), file_name="revised.csv"
+    )
+    assert plan.counts == {
+        "new": rekeyed,
+        "changed": len(old) - rekeyed,
+        "unchanged": 0,
+        "withdrawn": rekeyed,
+        "invalid": 0,
+    }
+    x11 = Assignment.objects.get(natural_key="x11|tcp|6000-6063")
+    assert x11.description == "X Window System (revised)"
+    assert x11.changes.get(run=run).fields == {
+        "description": ["X Window System", "X Window System (revised)"]
+    }
+    assert (
+        Assignment.objects.current().exclude(description__endswith="(revised)").count()
+        == 0
+    )
+    assert RegistryChange.objects.filter(run=run).count() == len(old) + rekeyed
