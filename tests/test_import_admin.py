@@ -1,7 +1,9 @@
 """The admin's import page: upload → preview → confirm, through the test client."""
 
 import csv
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -222,6 +224,17 @@ def test_confirm_is_refused_when_the_stored_file_is_not_the_previewed_one(
     response = client.post(CONFIRM_URL, confirm_data(preview), follow=True)
     assert "The stored file is not the one previewed" in response.content.decode()
     assert not Assignment.objects.exists() and not ImportRun.objects.exists()
+
+
+def test_previews_never_confirmed_are_cleared_after_a_day(client, importer, media_root):
+    upload(client, FIRST)
+    [abandoned] = stored_files(media_root)
+    day_and_a_bit = time.time() - 25 * 3600
+    os.utime(abandoned, (day_and_a_bit, day_and_a_bit))
+    upload(client, SECOND)
+    [kept] = stored_files(media_root)
+    assert kept != abandoned
+    assert kept.read_bytes() == SECOND
 
 
 def test_confirming_twice_imports_once(client, importer):

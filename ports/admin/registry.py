@@ -12,6 +12,7 @@ withdrawn and invalid rows), and the confirmation applies that plan only if
 the stored file and the registry are still what was previewed.
 """
 
+import datetime
 import hashlib
 
 from django import forms
@@ -22,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -35,6 +37,8 @@ from ..resources import AssignmentResource
 
 # Rows listed per group on the preview page; the counts are always complete.
 PREVIEW_LIMIT = 500
+# A previewed file that was never confirmed is removed after this long.
+STALE_UPLOAD_AGE = datetime.timedelta(days=1)
 
 
 class RegistryImportForm(ImportForm):
@@ -219,9 +223,30 @@ class AssignmentAdmin(ImportExportModelAdmin):
         )
 
     def _store(self, data):
+        self._remove_stale_uploads()
         storage = self._storage()
         storage.save(data)
         return storage.name
+
+    def _remove_stale_uploads(self):
+        """Previews nobody confirmed leave their file in storage; clear old ones."""
+        storage = self._storage()
+        backend = getattr(storage, "_storage", None)
+        folder = getattr(storage, "MEDIA_FOLDER", None)
+        if backend is None or folder is None:
+            return
+        try:
+            _, names = backend.listdir(folder)
+        except FileNotFoundError:
+            return
+        cutoff = timezone.now() - STALE_UPLOAD_AGE
+        for name in names:
+            path = f"{folder}/{name}"
+            try:
+                if backend.get_modified_time(path) < cutoff:
+                    backend.delete(path)
+            except FileNotFoundError:
+                continue
 
     def _preview_context(self, plan, stored_name):
         context = {
