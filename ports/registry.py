@@ -73,6 +73,7 @@ VALUE_FIELDS = (
 )
 
 SERVICE_NAME_MAX = 255
+TRANSPORTS = frozenset(Transport.values)
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _PORT_RE = re.compile(r"^(\d{1,5})(?:\s*-\s*(\d{1,5}))?$")
@@ -226,8 +227,13 @@ def check_date(text: str) -> str:
 
 def clean_text(value: str) -> str:
     """A cell as stored: line breaks as LF, no outer whitespace, unescaped."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    return _ESCAPED_FORMULA_RE.sub("", value)
+    # Called for every cell of the registry: skip work most cells don't need.
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = value.strip()
+    if value[:1] == "'":
+        value = _ESCAPED_FORMULA_RE.sub("", value)
+    return value
 
 
 def escape_formula(value: str) -> str:
@@ -327,7 +333,7 @@ def parse_record(record: list[str], names: list[str], line: int):
     except ValueError as error:
         problems.append(InvalidRow(line, COLUMNS["port"], raw["port"], str(error)))
     transport = raw["transport"].lower()
-    if transport not in Transport.values:
+    if transport not in TRANSPORTS:
         problems.append(
             InvalidRow(
                 line,
