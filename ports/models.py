@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -133,6 +134,8 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["port_low", "port_high"], name="assignment_port_range"),
             models.Index(fields=["service_name"], name="assignment_service_name"),
+            # Service names are looked up in any case (search, /services/<name>/).
+            models.Index(Upper("service_name"), name="assignment_service_upper"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -25,14 +25,17 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import (
     Case,
+    Count,
     F,
     FloatField,
     IntegerField,
     Max,
+    Min,
     Q,
     TextField,
     Value,
     When,
+    Window,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT, KeyTransform
@@ -236,22 +239,27 @@ def _postgres_search(results, text, words, *, language, now):
         "ports_storyrevision",
         any_word,
     )
-    results.story_count = revisions.count()
-    if results.story_count:
-        top = list(
-            revisions.annotate(
-                rank=_rank("ports_storyrevision", any_word, every_word),
-                port=F("story__port_id"),
+    # Rank with the stored documents only: reading the JSON content of every
+    # match before the sort would cost more than the ranking. The window
+    # counts all matches in the same pass.
+    top = list(
+        revisions.annotate(
+            rank=_rank("ports_storyrevision", any_word, every_word),
+            port=F("story__port_id"),
+            total=Window(Count("*")),
+        )
+        .order_by("-rank", "port")
+        .values("pk", "port", "rank", "total")[:STORY_LIMIT]
+    )
+    results.story_count = top[0]["total"] if top else 0
+    if top:
+        # Titles and snippets only for the hits shown: ts_headline reads bodies.
+        shown = {
+            row["pk"]: row
+            for row in StoryRevision.objects.filter(pk__in=[hit["pk"] for hit in top])
+            .annotate(
                 titles=KeyTransform("title", "content"),
                 summaries=KeyTransform("summary", "content"),
-            )
-            .order_by("-rank", "port")
-            .values("pk", "port", "rank", "titles", "summaries")[:STORY_LIMIT]
-        )
-        # Snippets only for the hits shown: ts_headline reads whole bodies.
-        snippets = dict(
-            StoryRevision.objects.filter(pk__in=[hit["pk"] for hit in top])
-            .annotate(
                 snippet=SearchHeadline(
                     _STORY_TEXT,
                     any_word,
@@ -262,16 +270,16 @@ def _postgres_search(results, text, words, *, language, now):
                     max_words=28,
                     min_words=12,
                     fragment_delimiter=" … ",
-                )
+                ),
             )
-            .values_list("pk", "snippet")
-        )
+            .values("pk", "titles", "summaries", "snippet")
+        }
         results.stories = [
             StoryHit(
                 port=hit["port"],
-                title=localize(hit["titles"] or {}, language),
-                summary=localize(hit["summaries"] or {}, language),
-                snippet=highlight(snippets.get(hit["pk"], "")),
+                title=localize(shown[hit["pk"]]["titles"] or {}, language),
+                summary=localize(shown[hit["pk"]]["summaries"] or {}, language),
+                snippet=highlight(shown[hit["pk"]]["snippet"] or ""),
                 rank=hit["rank"],
             )
             for hit in top
@@ -281,27 +289,44 @@ def _postgres_search(results, text, words, *, language, now):
     groups = assignments.values(
         "service_name", "port_low", "port_high", "description", "assignee", "status"
     )
-    results.registry_count = groups.order_by().distinct().count()
-    if results.registry_count:
-        rows = groups.annotate(
-            rank=Max(_rank("ports_assignment", any_word, every_word)),
-            transports=ArrayAgg("transport", distinct=True, default=[]),
-            snippet=SearchHeadline(
-                "description",
-                any_word,
-                config=SEARCH_CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_END,
-                highlight_all=True,
-            ),
+    # Entries differing only in transport are one hit; the window counts the
+    # hits. The withdrawn flag is an alias: it sorts without being grouped.
+    rows = list(
+        groups.alias(
             withdrawn=Case(
                 When(status=AssignmentStatus.WITHDRAWN, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
-            ),
-        ).order_by("withdrawn", "-rank", "port_low", "service_name")[:REGISTRY_LIMIT]
+            )
+        )
+        .annotate(
+            rank=Max(_rank("ports_assignment", any_word, every_word)),
+            transports=ArrayAgg("transport", distinct=True, default=[]),
+            first=Min("pk"),
+            total=Window(Count("*")),
+        )
+        .order_by("withdrawn", "-rank", "port_low", "service_name")[:REGISTRY_LIMIT]
+    )
+    results.registry_count = rows[0]["total"] if rows else 0
+    if rows:
+        # Highlighted descriptions only for the hits shown.
+        snippets = dict(
+            Assignment.objects.filter(pk__in=[row["first"] for row in rows])
+            .annotate(
+                snippet=SearchHeadline(
+                    "description",
+                    any_word,
+                    config=SEARCH_CONFIG,
+                    start_sel=MARK_START,
+                    stop_sel=MARK_END,
+                    highlight_all=True,
+                )
+            )
+            .values_list("pk", "snippet")
+        )
         results.registry = [
-            _registry_hit(row, highlight(row["snippet"])) for row in rows
+            _registry_hit(row, highlight(snippets.get(row["first"], "")))
+            for row in rows
         ]
 
 

@@ -1,0 +1,371 @@
+"""Reader search: numbers and ranges, service names, words (full-text on PostgreSQL)."""
+
+import os
+import random
+import re
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from ports import importing, search, services
+from ports.choices import AssignmentStatus
+from ports.models import Assignment, Story, StoryRevision
+
+from .factories import make_assignment, make_citation, make_published_story, make_story
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="full-text search needs PostgreSQL"
+)
+DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
+REGISTRY_FILE = DATA / "service-names-port-numbers-2025-03-28-LF.csv"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", verbosity=0)
+
+
+def main(html):
+    return html.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+
+
+def section(html, heading_id):
+    return main(html).split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0]
+
+
+# Reading the query -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "low", "high"),
+    [
+        ("1381", "port", 1381, 1381),
+        (" port 80 ", "port", 80, 80),
+        ("0", "port", 0, 0),
+        ("65535", "port", 65535, 65535),
+        ("6000-6010", "range", 6000, 6010),
+        ("6010 - 6000", "range", 6000, 6010),
+        ("6000–6010", "range", 6000, 6010),
+        ("6000..6010", "range", 6000, 6010),
+        ("65536", "invalid", None, None),
+        ("1-70000", "invalid", None, None),
+        ("", "empty", None, None),
+        ("   ", "empty", None, None),
+        ("whois++", "words", None, None),
+        ("AppleTalk license manager", "words", None, None),
+        ("80/tcp", "words", None, None),
+    ],
+)
+def test_parse_query(text, kind, low, high):
+    parsed = search.parse_query(text)
+    assert (parsed.kind, parsed.low, parsed.high) == (kind, low, high)
+
+
+def test_a_number_goes_to_its_port_page(client):
+    response = client.get("/search/?q=1381")
+    assert response.status_code == 302
+    assert response["Location"] == "/ports/1381/"
+
+
+def test_a_range_goes_to_its_range_page(client):
+    assert client.get("/search/?q=6000-6010")["Location"] == "/ports/6000-6010/"
+    assert client.get("/search/?q=6010-6000")["Location"] == "/ports/6000-6010/"
+    assert client.get("/search/?q=80-80")["Location"] == "/ports/80/"
+
+
+def test_numbers_beyond_the_last_port_are_explained(client):
+    response = client.get("/search/?q=65536")
+    assert response.status_code == 200
+    assert "65536 is not a port number: ports run from 0 to 65535." in main(
+        response.content.decode()
+    )
+    ranged = client.get("/search/?q=1-70000").content.decode()
+    assert "Port ranges must lie between 0 and 65535." in ranged
+
+
+def test_empty_search_shows_the_form(client):
+    html = client.get("/search/").content.decode()
+    assert 'name="q"' in main(html) and "result" not in main(html)
+
+
+def test_query_is_escaped_in_the_page(client):
+    html = client.get("/search/?q=%3Cscript%3Ealert(1)%3C/script%3E").content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_search_page_is_not_indexed(client):
+    html = client.get("/search/?q=apple").content.decode()
+    assert '<meta name="robots" content="noindex, follow">' in html
+
+
+# Service names ----------------------------------------------------------------------
+
+
+def test_a_service_name_finds_its_assignments(client, demo):
+    html = client.get("/search/?q=aspeclmd").content.decode()
+    services_found = section(html, "service-heading")
+    assert "Service name aspeclmd" in services_found
+    assert 'href="/ports/1544/"' in services_found and "TCP, UDP" in services_found
+    assert 'href="/services/aspeclmd/"' in services_found
+    upper = client.get("/search/?q=ASPECLMD").content.decode()
+    assert "Service name aspeclmd" in upper
+
+
+def test_service_names_with_symbols_are_found(client):
+    make_assignment("whois++", 63, transport="tcp", description="whois++")
+    make_assignment("whois++", 63, transport="udp", description="whois++")
+    make_assignment("sql*net", 66, description="Oracle SQL*NET")
+    html = client.get("/search/?q=whois%2B%2B").content.decode()
+    found = section(html, "service-heading")
+    assert "Service name whois++" in found and 'href="/ports/63/"' in found
+    assert "TCP, UDP" in found
+    assert "Service name sql*net" in client.get("/search/?q=sql*net").content.decode()
+
+
+def test_a_range_assignment_found_by_name_links_to_its_range(client, demo):
+    html = client.get("/search/?q=x11").content.decode()
+    assert 'href="/ports/6000-6063/"' in section(html, "service-heading")
+
+
+# Words ------------------------------------------------------------------------------
+
+
+def test_words_find_stories_and_registry_entries_ranked(client, demo):
+    html = client.get("/search/?q=AppleTalk+license+manager").content.decode()
+    stories = section(html, "stories-heading")
+    ports = [int(n) for n in re.findall(r'href="/ports/(\d+)/"', stories)]
+    assert ports[0] == 1381
+    assert set(ports) >= {1381, 373}
+    assert "<mark>License</mark> <mark>Manager</mark>" in stories
+    registry = section(html, "registry-heading")
+    hits = re.findall(r'<li><a href="/ports/(\d+)/">([^ <]+)', registry)
+    assert hits[0] == ("1381", "apple-licman")
+
+
+def test_words_search_summaries_faqs_and_assignees(client, demo):
+    # 1381's FAQ: "… which shared software licences among networked Macs …"
+    faq = client.get("/search/?q=networked+Macs").content.decode()
+    assert 'href="/ports/1381/"' in section(faq, "stories-heading")
+    assignee = client.get("/search/?q=Wallace").content.decode()
+    registry = section(assignee, "registry-heading")
+    assert "afpovertcp" in registry and "apple-licman" in registry
+    description = client.get("/search/?q=Virtual+Machine").content.decode()
+    assert "hpvirtgrp" in section(description, "registry-heading")
+
+
+def test_drafts_and_working_copies_never_show_in_search(client):
+    make_story(4300, title="Zanzibarquux draft", body="zanzibarquux")
+    story = make_published_story(4301, title="Published title", body="Plain body.[^1]")
+    story.body = "Now mentions zanzibarquux in the working copy.[^1]"
+    story.save()
+    html = client.get("/search/?q=zanzibarquux").content.decode()
+    assert "/ports/4300/" not in html and "/ports/4301/" not in html
+    assert "0 results" in html
+    services.story_publish(story=story, by=None)
+    from django.core.cache import cache
+
+    cache.clear()
+    html = client.get("/search/?q=zanzibarquux").content.decode()
+    assert 'href="/ports/4301/"' in section(html, "stories-heading")
+    assert "/ports/4300/" not in html
+
+
+def test_withdrawn_entries_come_last_and_are_marked(client):
+    from django.utils import timezone
+
+    make_assignment(
+        "oldquux",
+        4400,
+        description="Quux gateway",
+        status=AssignmentStatus.WITHDRAWN,
+        withdrawn_at=timezone.now(),
+    )
+    make_assignment("newquux", 4401, description="Quux gateway service")
+    html = client.get("/search/?q=quux+gateway").content.decode()
+    registry = section(html, "registry-heading")
+    assert registry.index("newquux") < registry.index("oldquux")
+    assert "Withdrawn" in registry.split("oldquux", 1)[1]
+
+
+def test_snippets_are_escaped_around_their_highlights(client):
+    story = make_story(
+        4500, summary="Uses <b>bold</b> & the quuxword protocol.", body="x[^1]"
+    )
+    make_citation(story)
+    services.story_publish(story=story, by=None)
+    html = client.get("/search/?q=quuxword").content.decode()
+    snippet = section(html, "stories-heading").split('class="snippet"')[1]
+    # Markup in the text is shown escaped (or, by ts_headline, dropped).
+    assert "<b>" not in snippet and "bold" in snippet and "&amp; the" in snippet
+    assert "<mark>quuxword</mark>" in snippet
+
+
+def test_highlight_strips_markdown_and_escapes():
+    snippet = f"A `cmd` **bold**[^1] {search.MARK_START}<x>{search.MARK_END}"
+    assert search.highlight(snippet) == "A cmd bold <mark>&lt;x&gt;</mark>"
+
+
+# PostgreSQL: full-text search with GIN indexes --------------------------------------
+
+
+@on_postgresql
+def test_documents_are_generated_and_indexed(demo):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname LIKE %s ORDER BY 1",
+            ["%search_document"],
+        )
+        assert [row[0] for row in cursor.fetchall()] == [
+            "ports_assignment_search_document",
+            "ports_storyrevision_search_document",
+        ]
+        cursor.execute(
+            "SELECT search_document::text FROM ports_assignment "
+            "WHERE service_name = %s",
+            ["apple-licman"],
+        )
+        document = cursor.fetchone()[0]
+    # Service name weighted A, description B, assignee and contact C.
+    assert re.search(r"'licman':\d+A", document)
+    assert re.search(r"'licens':\d+B", document)
+    assert re.search(r"'wallac':\d+C", document)
+
+
+@on_postgresql
+def test_word_searches_use_the_gin_indexes(demo):
+    any_word, _every = search._queries("license manager", ["license", "manager"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for model, table in (
+            (Assignment, "ports_assignment"),
+            (StoryRevision, "ports_storyrevision"),
+        ):
+            queryset = search._matching(model.objects.all(), table, any_word)
+            plan = queryset.explain()
+            assert f"{table}_search_document" in plan, plan
+
+
+@on_postgresql
+def test_stories_with_every_word_rank_first(demo):
+    results = search.search("licence manager daemon", language="en")
+    assert [hit.port for hit in results.stories][:1] == [1544]
+    assert results.stories[0].rank > results.stories[-1].rank
+
+
+@on_postgresql
+def test_stemming_finds_other_word_forms(client, demo):
+    html = client.get("/search/?q=licensing+managers").content.decode()
+    assert 'href="/ports/1381/"' in section(html, "stories-heading")
+
+
+def test_fallback_search_without_postgresql(demo, monkeypatch):
+    """The substring search that SQLite uses also works on any database."""
+    monkeypatch.setattr(search, "connection", type("C", (), {"vendor": "other"})())
+    results = search.search("AppleTalk license manager", language="en")
+    assert results.stories[0].port == 1381
+    assert "<mark>" in results.stories[0].snippet
+    assert results.registry[0].service_name == "apple-licman"
+    assert results.registry[0].transports == ["tcp", "udp"]
+
+
+# Speed with the real registry and 2,000 stories (opt-in: SEARCH_BENCHMARK=1) -------
+
+
+def _bulk_stories(count, rng):
+    words = [
+        "registry", "protocol", "legacy", "service", "vendor", "daemon", "licence",
+        "session", "transport", "history", "assignment", "network", "server",
+        "client", "enterprise", "archive", "mainframe",
+    ]  # fmt: skip
+
+    def sentence(n=12):
+        return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
+
+    numbers = sorted(
+        set(
+            Assignment.objects.filter(
+                status="assigned", port_low__isnull=False
+            ).values_list("port_low", flat=True)
+        )
+        - set(Story.objects.values_list("port_id", flat=True))
+    )
+    from ports.models import Port
+
+    chosen = rng.sample(numbers, count)
+    Port.objects.ensure(chosen)
+    stories = Story.objects.bulk_create(
+        Story(port_id=n, title=f"Port {n}: {sentence(5)}", summary=sentence(20))
+        for n in chosen
+    )
+    revisions = StoryRevision.objects.bulk_create(
+        StoryRevision(
+            story=story,
+            content={
+                "port": story.port_id,
+                "title": {"en": story.title},
+                "summary": {"en": story.summary},
+                "body": {"en": "\n\n".join(sentence(60) for _ in range(9))},
+                "body_html": {"en": ""},
+                "toc": {"en": []},
+                "citations": [],
+                "faqs": [
+                    {"question": {"en": sentence(6)}, "answer": {"en": sentence()}}
+                    for _ in range(3)
+                ],
+                "related": [],
+            },
+        )
+        for story in stories
+    )
+    from django.utils import timezone
+
+    now = timezone.now()
+    for story, revision in zip(stories, revisions, strict=True):
+        story.live_revision = revision
+        story.status = "published"
+        story.published_at = story.go_live_at = now
+    Story.objects.bulk_update(
+        stories, ["live_revision", "status", "published_at", "go_live_at"]
+    )
+
+
+@on_postgresql
+@pytest.mark.skipif(
+    os.environ.get("SEARCH_BENCHMARK") != "1", reason="SEARCH_BENCHMARK=1"
+)
+@pytest.mark.skipif(not REGISTRY_FILE.exists(), reason=f"{REGISTRY_FILE} is missing")
+def test_search_p99_with_the_real_registry_and_2000_stories():
+    importing.import_registry(REGISTRY_FILE.read_bytes(), file_name=REGISTRY_FILE.name)
+    rng = random.Random(6335)
+    _bulk_stories(2000, rng)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    descriptions = list(
+        Assignment.objects.filter(description__regex=r"^.{8,40}$").values_list(
+            "description", flat=True
+        )[:400]
+    )
+    queries = []
+    for description in rng.sample(descriptions, 100):
+        tokens = re.findall(r"[A-Za-z]{4,}", description)[:2]
+        if tokens:
+            queries.append(" ".join(tokens))
+    queries += ["licence daemon", "network server", "AppleTalk license manager"]
+    timings = []
+    for query in queries * 2:
+        start = time.perf_counter()
+        search.search(query, language="en")
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    p50 = statistics.median(timings)
+    p99 = timings[int(len(timings) * 0.99) - 1]
+    print(f"\nsearch over {len(queries)} queries: p50={p50:.1f} ms p99={p99:.1f} ms")
+    assert p99 < 100
