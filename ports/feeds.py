@@ -1,5 +1,7 @@
 """RSS and Atom feeds of stories as they are published and updated."""
 
+import copy
+
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -21,6 +23,14 @@ class StoriesFeed(Feed):
 
     title = _("portwiki: new and updated port stories")
     description = _("Stories of network ports, as they are published and updated.")
+    request = None
+
+    def __call__(self, request, *args, **kwargs):
+        # One instance serves every request: give each its own copy that
+        # knows the request, so that guids can be absolute.
+        feed = copy.copy(self)
+        feed.request = request
+        return Feed.__call__(feed, request, *args, **kwargs)
 
     def link(self):
         return reverse("ports:home")
@@ -47,8 +57,8 @@ class StoriesFeed(Feed):
         return reverse("ports:port-detail", args=[item[0].port_id])
 
     def item_guid(self, item):
-        story = item[0]
-        return self.item_link(item) + f"#version-{story.live_revision_id}"
+        link = self.request.build_absolute_uri(self.item_link(item))
+        return f"{link}#version-{item[0].live_revision_id}"
 
     item_guid_is_permalink = False
 
