@@ -1,17 +1,12 @@
 """The admin's registry import in a real browser: upload, preview, confirm."""
 
-# The browser fixtures live in tests/browser/conftest.py; importing them here
-# makes them available, and the test's arguments then name them again.
-# ruff: noqa: F811
-
 import pytest
 from django.contrib.auth.models import User
 
 from ports import importing
 from ports.models import Assignment, ImportRun
 
-from .browser.conftest import browser, page, screenshot  # noqa: F401
-from .factories import registry_csv
+from ..factories import registry_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
