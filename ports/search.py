@@ -366,16 +366,22 @@ def _score(weights, words):
 
 
 def _window(text, words, size=220):
+    """About `size` characters of text around the first match, in whole words."""
     lowered = text.lower()
     positions = [lowered.find(word.lower()) for word in words]
     positions = [position for position in positions if position >= 0]
     start = max(0, min(positions) - size // 3) if positions else 0
-    snippet = text[start : start + size]
+    end = min(len(text), start + size)
+    if start:  # begin after a space, not inside a word
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < min(positions, default=end) else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    snippet = text[start:end]
     pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
     snippet = pattern.sub(lambda m: f"{MARK_START}{m[0]}{MARK_END}", snippet)
-    return (
-        ("… " if start else "") + snippet + (" …" if start + size < len(text) else "")
-    )
+    return ("… " if start else "") + snippet + (" …" if end < len(text) else "")
 
 
 def _fallback_search(results, words, *, language, now):
