@@ -124,7 +124,7 @@ def watcher():
     watcher.close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("existing", [False, True], ids=["empty", "update"])
 def test_killed_import_leaves_postgresql_unchanged(watcher, tmp_path, existing):
     if existing:
@@ -196,7 +196,7 @@ def test_killed_import_leaves_sqlite_unchanged(tmp_path):
     assert snapshot() == before
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_second_import_waits_for_the_first(watcher, tmp_path):
     importing.import_registry(shared_file(OLDER).read_bytes(), file_name=OLDER)
     holder = psycopg.connect(postgres_url().replace("postgres://", "postgresql://"))
@@ -220,7 +220,7 @@ def test_second_import_waits_for_the_first(watcher, tmp_path):
     assert ImportRun.objects.count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_imports_at_once_each_see_the_other(tmp_path):
     """Started together, the second plans against the first's result."""
     postgres_only()

@@ -8,7 +8,10 @@ from ports.models import Assignment, ImportRun
 
 from ..factories import registry_csv
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 FIRST = registry_csv(
     ["http", "80", "tcp", "World Wide Web HTTP", "[Tim_Berners_Lee]"],
