@@ -4,6 +4,10 @@ import-export resources: the registry's columns as IANA lays them out.
 AssignmentResource defines the columns, their widgets and the export. Its
 import goes through ports.importing (set-based, with history), never through
 import-export's row-by-row engine, so every way in records the same changes.
+
+Formula escaping is done by the widgets, not by import-export's
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT, which deletes a leading "=" (so the
+value does not come back on import) and leaves "+", "-" and "@" alone.
 """
 
 from django.db.models import F

@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
+import tablib
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 
@@ -187,3 +188,26 @@ def test_admin_export_needs_the_export_permission_and_gives_the_iana_layout(clie
     assert content.splitlines()[0] == ",".join(registry.COLUMNS.values())
     plan = importing.plan_import(content.encode(), file_name="admin-export.csv")
     assert plan.has_changes is False
+
+
+def test_resource_import_goes_through_the_registry_import():
+    """import-export's own entry point records runs and history like the others."""
+    resource = AssignmentResource()
+    dataset = tablib.Dataset().load(registry_csv(*TRICKY).decode(), format="csv")
+    preview = resource.import_data(dataset, dry_run=True, file_name="dataset.csv")
+    assert preview.totals["new"] == len(TRICKY)
+    assert preview.run is None and not Assignment.objects.exists()
+    result = resource.import_data(dataset, file_name="dataset.csv")
+    assert result.run.changes.count() == len(TRICKY)
+    assert (
+        result.plan.summary()
+        == f"new={len(TRICKY)} changed=0 unchanged=0 withdrawn=0 invalid=0"
+    )
+    bad = tablib.Dataset().load(
+        registry_csv(["bad", "abc", "tcp", "d"]).decode(), format="csv"
+    )
+    refused = resource.import_data(bad, file_name="bad.csv")
+    assert refused.has_errors()
+    assert "1 invalid row(s)" in str(refused.base_errors[0].error)
+    with pytest.raises(importing.ImportRefused):
+        resource.import_data(bad, raise_errors=True)
