@@ -201,6 +201,7 @@ def test_confirm_is_refused_when_the_registry_changed_since_the_preview(
         "The registry changed since this file was previewed"
         in response.content.decode()
     )
+    assert "This field is required" not in response.content.decode()
     assert list(Assignment.objects.values_list("pk", "assignee", "status")) == before
     assert ImportRun.objects.count() == 2
     # A fresh preview against the registry as it is now, ready to confirm.

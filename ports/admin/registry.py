@@ -193,9 +193,10 @@ class AssignmentAdmin(ImportExportModelAdmin):
             context = self._preview_context(
                 plan, storage.name if plan.has_changes else ""
             )
-            return self._import_response(
-                request, self.create_import_form(request), context
+            upload_form = self.get_import_form_class(request)(
+                self.get_import_formats(), self.get_import_resource_classes(request)
             )
+            return self._import_response(request, upload_form, context)
         except importing.ImportRefused as refused:
             storage.remove()
             messages.error(request, str(refused))
