@@ -2,11 +2,13 @@
 The reader site's page cache and conditional responses.
 
 Whole pages are cached for anonymous readers, keyed by language and URL,
-never for signed-in users (staff see drafts, previews and fresh data). A key
-also holds a version token: one per port for its page, one for all listings
-(home, lists, search, feeds, sitemaps) and one global generation. Invalidating
-writes new tokens, so it costs one cache write per port whatever the number
-of languages and hosts cached, and a large import replaces the generation.
+never for signed-in users (staff see drafts, previews and fresh data). Each
+cached page records the version tokens it was built under: one per port for
+its page, one for all listings (home, lists, search, feeds, sitemaps) and one
+global generation, and is used only while they are current; the tokens and
+the page come in one cache round trip. Invalidating writes new tokens, so it
+costs one cache write per port whatever the number of languages and hosts
+cached, and a large import replaces the generation.
 
 Every response carries an ETag (a hash of the page) and, where the data says
 when it changed, Last-Modified; conditional requests are answered with 304.
@@ -130,9 +132,9 @@ def is_cacheable(request) -> bool:
 
 
 def _key(request, scope: str, variant: str) -> str:
-    generation, version = _versions(GENERATION_KEY, scope)
     parts = "\n".join(
         [
+            scope,
             request.scheme,
             request.get_host(),
             get_language() or "",
@@ -140,8 +142,7 @@ def _key(request, scope: str, variant: str) -> str:
             variant,
         ]
     )
-    digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
-    return f"pages:page:{generation}:{version}:{digest}"
+    return f"pages:page:{hashlib.sha256(parts.encode()).hexdigest()[:32]}"
 
 
 def _timeout(page: Page) -> int:
@@ -206,10 +207,16 @@ def cached_page(
         return _response(request, _entry(build()), cached=False)
     scope = PORT_KEY.format(port) if port is not None else LISTINGS_KEY
     key = _key(request, scope, variant)
-    entry = cache.get(key)
-    if entry is None:
+    # One round trip: the page and the version tokens it must have been
+    # stored under to be current.
+    found = cache.get_many([GENERATION_KEY, scope, key])
+    versions = [found.get(GENERATION_KEY), found.get(scope)]
+    if None in versions:
+        versions = _versions(GENERATION_KEY, scope)
+    entry = found.get(key)
+    if entry is None or entry["versions"] != versions:
         page = build()
-        entry = _entry(page)
+        entry = {**_entry(page), "versions": versions}
         timeout = _timeout(page)
         if timeout > 0:
             cache.set(key, entry, timeout=timeout)

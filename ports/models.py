@@ -136,6 +136,8 @@ class Assignment(models.Model):
             models.Index(fields=["service_name"], name="assignment_service_name"),
             # Service names are looked up in any case (search, /services/<name>/).
             models.Index(Upper("service_name"), name="assignment_service_upper"),
+            # The widest range bounds "which rows cover port n" (ports.pages).
+            models.Index(F("port_high") - F("port_low"), name="assignment_port_width"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -241,6 +243,7 @@ class RegistryChange(models.Model):
         verbose_name_plural = _("registry changes")
         indexes = [
             models.Index(fields=["port_low", "port_high"], name="change_port_range"),
+            models.Index(F("port_high") - F("port_low"), name="change_port_width"),
         ]
 
     def __str__(self):

@@ -11,7 +11,18 @@ from datetime import datetime
 from functools import cached_property
 from itertools import groupby
 
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from .choices import (
@@ -31,6 +42,16 @@ NEIGHBOURS_PER_SIDE = 3
 # Rows fetched per side: enough for a few ports with TCP, UDP and more names.
 NEIGHBOUR_ROWS = 24
 RECENT_STORIES = 8
+STORY_PAGE_FIELDS = (
+    "port_id",
+    "live_revision__content",
+    "live_revision__created_at",
+    "published_at",
+    "go_live_at",
+    "expire_at",
+    "scheduled_go_live_at",
+    "last_reviewed_at",
+)
 
 # The registry's fields that describe an assignment, transport aside: rows
 # equal in all of these are shown as one entry with several transports.
@@ -56,6 +77,30 @@ _MARKER_ID_RE = re.compile(r'id="cite-(\d+)-(\d+)"')
 
 class NotAPort(ValueError):
     pass
+
+
+def covering(model, number: int) -> Q:
+    """
+    Rows of `model` (Assignment, RegistryChange) whose port range includes
+    `number`.
+
+    `port_low <= n <= port_high` alone makes the (port_low, port_high) index
+    scan every row below n. A range covering n starts at most the widest
+    range's width below it, and that width is one index lookup away (the
+    port-width index), so the scan is bounded on both sides.
+    """
+    widest = RawSQL(
+        f"SELECT max(port_high - port_low) FROM {model._meta.db_table}",  # noqa: S611
+        [],
+        output_field=IntegerField(),
+    )
+    return Q(
+        port_low__lte=number,
+        port_high__gte=number,
+        port_low__gte=ExpressionWrapper(
+            Value(number) - widest, output_field=IntegerField()
+        ),
+    )
 
 
 def _latest(*moments):
@@ -263,7 +308,7 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
     range_class = range_class_for(number)
     low, high = RANGE_BOUNDS[range_class]
     assignments = list(
-        Assignment.objects.covering(number).order_by(
+        Assignment.objects.filter(covering(Assignment, number)).order_by(
             "status", "transport", "service_name"
         )
     )
@@ -273,13 +318,19 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
         Story.objects.filter(port_id=number)
         .annotate(is_live_now=Exists(Story.objects.live(now).filter(pk=OuterRef("pk"))))
         .select_related("live_revision")
+        # Not the working copy's texts in every language: the page shows the
+        # snapshot, and only these dates of the story row.
+        .only(*STORY_PAGE_FIELDS)
         .first()
     )
-    registered = Assignment.objects.filter(status=AssignmentStatus.ASSIGNED)
+    registered = Assignment.objects.filter(status=AssignmentStatus.ASSIGNED).only(
+        "service_name", "description", "port_low", "port_high"
+    )
     below = list(
-        registered.filter(port_high__lt=number, port_low__gte=low).order_by(
-            "-port_low", "-port_high", "service_name"
-        )[:NEIGHBOUR_ROWS]
+        # port_low < n as well, so that the index scan starts below n.
+        registered.filter(
+            port_high__lt=number, port_low__lt=number, port_low__gte=low
+        ).order_by("-port_low", "-port_high", "service_name")[:NEIGHBOUR_ROWS]
     )
     above = list(
         registered.filter(port_low__gt=number, port_low__lte=high).order_by(
@@ -287,8 +338,17 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
         )[:NEIGHBOUR_ROWS]
     )
     history = list(
-        RegistryChange.objects.filter(port_low__lte=number, port_high__gte=number)
-        .select_related("assignment", "run")
+        RegistryChange.objects.filter(covering(RegistryChange, number))
+        .select_related("assignment")
+        .only(
+            "kind",
+            "created_at",
+            "assignment__service_name",
+            "assignment__description",
+            "assignment__transport",
+            "assignment__port_low",
+            "assignment__port_high",
+        )
         .order_by("-created_at", "id")[:HISTORY_LIMIT]
     )
     prompt = FeedbackPrompt.objects.filter(key="default").first()
@@ -337,12 +397,12 @@ def related_services(numbers) -> dict:
     numbers = sorted(set(numbers))
     if not numbers:
         return {}
-    covering = Q()
+    condition = Q()
     for number in numbers:
-        covering |= Q(port_low__lte=number, port_high__gte=number)
+        condition |= covering(Assignment, number)
     rows = (
         Assignment.objects.current()
-        .filter(covering, status=AssignmentStatus.ASSIGNED)
+        .filter(condition, status=AssignmentStatus.ASSIGNED)
         .order_by("service_name")
         .values_list("service_name", "port_low", "port_high")
     )
