@@ -405,6 +405,13 @@ class Story(models.Model):
             ("submit_story", "Can submit stories for review"),
             ("publish_story", "Can publish, schedule, send back and unpublish stories"),
         ]
+        # When reader pages last changed or next change by themselves
+        # (ports.pages.latest_change, next_story_change): index lookups.
+        indexes = [
+            models.Index(fields=["updated_at"], name="story_updated"),
+            models.Index(fields=["expire_at"], name="story_expires"),
+            models.Index(fields=["scheduled_go_live_at"], name="story_scheduled"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=StoryStatus.PUBLISHED)

@@ -34,7 +34,14 @@ from .choices import (
     Transport,
     range_class_for,
 )
-from .models import Assignment, FeedbackPrompt, KnownUse, RegistryChange, Story
+from .models import (
+    Assignment,
+    FeedbackPrompt,
+    ImportRun,
+    KnownUse,
+    RegistryChange,
+    Story,
+)
 from .revisions import StoryPage
 
 HISTORY_LIMIT = 50
@@ -106,6 +113,11 @@ def covering(model, number: int) -> Q:
 def _latest(*moments):
     present = [moment for moment in moments if moment is not None]
     return max(present) if present else None
+
+
+def _earliest(*moments):
+    present = [moment for moment in moments if moment is not None]
+    return min(present) if present else None
 
 
 @dataclass
@@ -469,25 +481,34 @@ def live_story_ports(now=None) -> set[int]:
 
 
 def latest_change(now=None):
-    """When the public content last changed: a story going live or an import."""
-    from .models import ImportRun
-
-    story = Story.objects.live(now).aggregate(latest=Max("go_live_at"))["latest"]
-    run = ImportRun.objects.filter(
-        outcome=ImportRun.Outcome.APPLIED, finished_at__isnull=False
-    ).aggregate(latest=Max("finished_at"))["latest"]
-    return _latest(story, run)
+    """
+    No earlier than the last change to what listings show: a story saved
+    (published, unpublished, gone live or expired by a workflow step), a
+    story expiring by the clock, or an import. Three index lookups.
+    """
+    now = now or timezone.now()
+    return _latest(
+        Story.objects.aggregate(moment=Max("updated_at"))["moment"],
+        Story.objects.filter(expire_at__lte=now).aggregate(moment=Max("expire_at"))[
+            "moment"
+        ],
+        ImportRun.objects.filter(finished_at__isnull=False).aggregate(
+            moment=Max("finished_at")
+        )["moment"],
+    )
 
 
 def next_story_change(now=None):
-    """When some story next goes live or expires by itself, if ever."""
+    """When some story next expires or has a version due to go live, if ever."""
     now = now or timezone.now()
-    moments = Story.objects.aggregate(
-        expire=Min("expire_at", filter=Q(expire_at__gt=now)),
-        scheduled=Min("scheduled_go_live_at", filter=Q(scheduled_go_live_at__gt=now)),
+    return _earliest(
+        Story.objects.filter(expire_at__gt=now).aggregate(moment=Min("expire_at"))[
+            "moment"
+        ],
+        Story.objects.filter(scheduled_go_live_at__gt=now).aggregate(
+            moment=Min("scheduled_go_live_at")
+        )["moment"],
     )
-    present = [moment for moment in moments.values() if moment is not None]
-    return min(present) if present else None
 
 
 # Browsing: lists of port numbers ------------------------------------------------

@@ -50,8 +50,8 @@ from .revisions import localize
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
-STORY_LIMIT = 20
-REGISTRY_LIMIT = 50
+STORY_LIMIT = 10
+REGISTRY_LIMIT = 30
 SEARCH_CONFIG = "english"
 # Highlight delimiters that no text contains: the snippet is escaped first,
 # then they become <mark> elements.
@@ -219,12 +219,15 @@ def _rank(table, any_word, every_word):
     )
 
 
+# The text snippets are cut from: summary, FAQs, then the body. ts_headline's
+# work grows with the text, so only its first SNIPPET_SOURCE_CHARS are read.
+SNIPPET_SOURCE_CHARS = 6000
 _STORY_TEXT = RawSQL(
-    """concat_ws(' ', "ports_storyrevision"."content" #>> '{summary,en}',
-       "ports_storyrevision"."content" #>> '{body,en}',
+    f"""left(concat_ws(' ', "ports_storyrevision"."content" #>> '{{summary,en}}',
        (SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(
            jsonb_path_query_array(
-               "ports_storyrevision"."content", '$.faqs[*].*.en'))))""",
+               "ports_storyrevision"."content", '$.faqs[*].*.en'))),
+       "ports_storyrevision"."content" #>> '{{body,en}}'), {SNIPPET_SOURCE_CHARS})""",
     [],
     output_field=TextField(),
 )
