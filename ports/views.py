@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import pages, search
 from .caching import CSRF_PLACEHOLDER, Page, cached_page
@@ -60,7 +60,7 @@ def _listing(request, template, context) -> Page:
     )
 
 
-@require_GET
+@require_safe
 def home(request):
     def build():
         language = get_language()
@@ -85,7 +85,7 @@ def _check_port(number):
         raise Http404("No such port number.")
 
 
-@require_GET
+@require_safe
 def port_detail(request, number):
     _check_port(number)
     canonical = reverse("ports:port-detail", args=[number])
@@ -204,14 +204,14 @@ def _port_listing(request, *, low, high, title, intro="", fixed_range=True):
     return cached_page(request, build, variant=variant)
 
 
-@require_GET
+@require_safe
 def port_list(request):
     return _port_listing(
         request, low=PORT_MIN, high=PORT_MAX, title=_("All ports"), fixed_range=False
     )
 
 
-@require_GET
+@require_safe
 def range_class(request, name):
     try:
         chosen = RangeClass(name)
@@ -227,7 +227,7 @@ def range_class(request, name):
     )
 
 
-@require_GET
+@require_safe
 def port_range(request, low, high):
     if not PORT_MIN <= low <= high <= PORT_MAX:
         raise Http404("No such port range.")
@@ -247,7 +247,7 @@ def port_range(request, low, high):
 # Services ---------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def service_detail(request, name):
     def build():
         service = pages.service_page(name, language=get_language())
@@ -261,7 +261,7 @@ def service_detail(request, name):
 # Search ---------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def search_view(request):
     parsed = search.parse_query(request.GET.get("q", ""))
     if parsed.kind == "port":
@@ -285,7 +285,7 @@ def search_view(request):
 # Site files -------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap-index"))
     lines = [

@@ -434,3 +434,12 @@ def test_not_found_page_helps(client, settings):
     response = client.get("/ports/70000/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/ports/", "/ports/80/", "/services/x11/", "/robots.txt"]
+)
+def test_reader_pages_answer_head_requests(client, demo, path):
+    response = client.head(path)
+    assert response.status_code == 200
+    assert response.content == b""
