@@ -16,7 +16,7 @@ from django.db import transaction  # noqa: E402
 from ports import services  # noqa: E402
 from ports.models import FAQ, Assignment, Citation, Port, RelatedPort, Story  # noqa: E402
 
-WORDS = (
+WORDS = (  # noqa: SIM905 (a list literal of 17 words reads worse)
     "registry protocol legacy service vendor daemon licence session transport "
     "history assignment network server client enterprise archive mainframe"
 ).split()
@@ -70,11 +70,18 @@ def main(count):
                     for n in range(1, 6)
                 )
                 FAQ.objects.bulk_create(
-                    FAQ(story=story, position=n, question=sentence(rng, 6), answer=sentence(rng))
+                    FAQ(
+                        story=story,
+                        position=n,
+                        question=sentence(rng, 6),
+                        answer=sentence(rng),
+                    )
                     for n in range(1, 4)
                 )
                 RelatedPort.objects.bulk_create(
-                    RelatedPort(story=story, port_id=other, note=sentence(rng, 5), position=i)
+                    RelatedPort(
+                        story=story, port_id=other, note=sentence(rng, 5), position=i
+                    )
                     for i, other in enumerate(rng.sample(numbers, 3))
                 )
                 services.story_publish(story=story, by=None)

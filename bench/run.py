@@ -31,7 +31,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-REGISTRY_FILE = ROOT.parent / "shared" / "data" / "service-names-port-numbers-2025-03-28-LF.csv"
+REGISTRY_FILE = (
+    ROOT.parent / "shared" / "data" / "service-names-port-numbers-2025-03-28-LF.csv"
+)
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portwiki_bench")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -41,7 +43,11 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 SEARCH_CONCURRENCY = 4
 
 BASE_ENV = {
-    **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "REDIS_URL"}},
+    **{
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "DATABASE_URL", "REDIS_URL"}
+    },
     "DEBUG": "false",
     "SECRET_KEY": "bench-" + "x7Qp2Lr9" * 8,
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -83,7 +89,9 @@ def build_database(stories):
     import psycopg
 
     say(f"Creating database {DB_NAME} …")
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        "postgres://postgres@127.0.0.1:5432/postgres", autocommit=True
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     manage("migrate", "--noinput", stdout=subprocess.DEVNULL)
@@ -122,11 +130,13 @@ def sample_paths():
     rng = random.Random(6335)
     queries = []
     for description in rng.sample(words, 100):
-        tokens = [t for t in re.findall(r"[A-Za-z]{4,}", description)][:2]
+        tokens = list(re.findall(r"[A-Za-z]{4,}", description))[:2]
         if tokens:
             queries.append("/search/?q=" + "+".join(tokens))
     return {
-        "story": [f"/ports/{n}/" for n in rng.sample(story_ports, min(500, len(story_ports)))],
+        "story": [
+            f"/ports/{n}/" for n in rng.sample(story_ports, min(500, len(story_ports)))
+        ],
         "no_story": [f"/ports/{n}/" for n in rng.sample(no_story, 500)],
         "search": queries,
     }
@@ -168,10 +178,16 @@ def gunicorn(name, port, **env):
     return Server(
         name,
         [
-            PYTHON, "-m", "gunicorn", "portwiki.wsgi",
-            "--workers", str(WORKERS),
-            "--bind", f"127.0.0.1:{port}",
-            "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "portwiki.wsgi",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
         ],  # fmt: skip
         env={"ROOT_URLCONF": "bench_urls", "REDIS_URL": REDIS_URL, **env},
         port=port,
@@ -216,8 +232,19 @@ def wrk(url_base, paths, *, duration, concurrency):
     )
     result = subprocess.run(
         [
-            "wrk", "-t", "1", "-c", str(concurrency), "-d", f"{duration}s",
-            "--timeout", "5s", "--latency", "-s", str(script), url_base,
+            "wrk",
+            "-t",
+            "1",
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{duration}s",
+            "--timeout",
+            "5s",
+            "--latency",
+            "-s",
+            str(script),
+            url_base,
         ],  # fmt: skip
         capture_output=True,
         text=True,
@@ -253,8 +280,12 @@ def warm(base, paths):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reuse", action="store_true", help="Keep an existing bench database.")
-    parser.add_argument("--duration", type=int, default=10, help="Seconds per scenario.")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Keep an existing bench database."
+    )
+    parser.add_argument(
+        "--duration", type=int, default=10, help="Seconds per scenario."
+    )
     parser.add_argument("--stories", type=int, default=2000)
     args = parser.parse_args()
 
@@ -267,7 +298,9 @@ def main():
     if not (args.reuse and database_ready(args.stories)):
         build_database(args.stories)
     manage("collectstatic", "--noinput", stdout=subprocess.DEVNULL)
-    subprocess.run(["redis-cli", "-n", "7", "FLUSHDB"], stdout=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        ["redis-cli", "-n", "7", "FLUSHDB"], stdout=subprocess.DEVNULL, check=False
+    )
     paths = sample_paths()
     duration = args.duration
     results = {}

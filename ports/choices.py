@@ -59,4 +59,3 @@ def range_class_for(number: int) -> RangeClass:
         if low <= number <= high:
             return range_class
     raise ValueError(f"{number} is not a port number (0–65535)")
-

@@ -105,17 +105,26 @@ class Assignment(models.Model):
     assignee = models.TextField(_("assignee"), blank=True)
     contact = models.TextField(_("contact"), blank=True)
     registration_date = models.CharField(
-        _("registration date"), max_length=10, blank=True, help_text="YYYY-MM or YYYY-MM-DD"
+        _("registration date"),
+        max_length=10,
+        blank=True,
+        help_text="YYYY-MM or YYYY-MM-DD",
     )
     modification_date = models.CharField(
-        _("modification date"), max_length=10, blank=True, help_text="YYYY-MM or YYYY-MM-DD"
+        _("modification date"),
+        max_length=10,
+        blank=True,
+        help_text="YYYY-MM or YYYY-MM-DD",
     )
     reference = models.TextField(_("reference"), blank=True)
     service_code = models.TextField(_("service code"), blank=True)
     unauthorized_use = models.TextField(_("unauthorized use reported"), blank=True)
     assignment_notes = models.TextField(_("assignment notes"), blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=AssignmentStatus, default=AssignmentStatus.ASSIGNED
+        _("status"),
+        max_length=10,
+        choices=AssignmentStatus,
+        default=AssignmentStatus.ASSIGNED,
     )
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     created_at = models.DateTimeField(_("first imported"), default=timezone.now)
@@ -132,7 +141,9 @@ class Assignment(models.Model):
             ("export_assignment", "Can export the registry"),
         ]
         indexes = [
-            models.Index(fields=["port_low", "port_high"], name="assignment_port_range"),
+            models.Index(
+                fields=["port_low", "port_high"], name="assignment_port_range"
+            ),
             models.Index(fields=["service_name"], name="assignment_service_name"),
             # Service names are looked up in any case (search, /services/<name>/).
             models.Index(Upper("service_name"), name="assignment_service_upper"),
@@ -156,8 +167,12 @@ class Assignment(models.Model):
                 name="assignment_transport_known",
             ),
             models.CheckConstraint(
-                condition=Q(status=AssignmentStatus.WITHDRAWN, withdrawn_at__isnull=False)
-                | (~Q(status=AssignmentStatus.WITHDRAWN) & Q(withdrawn_at__isnull=True)),
+                condition=Q(
+                    status=AssignmentStatus.WITHDRAWN, withdrawn_at__isnull=False
+                )
+                | (
+                    ~Q(status=AssignmentStatus.WITHDRAWN) & Q(withdrawn_at__isnull=True)
+                ),
                 name="assignment_withdrawn_has_date",
             ),
         ]
@@ -222,7 +237,10 @@ class RegistryChange(models.Model):
     """What one import did to one assignment; `fields` maps name → [old, new]."""
 
     run = models.ForeignKey(
-        ImportRun, on_delete=models.CASCADE, related_name="changes", verbose_name=_("import")
+        ImportRun,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("import"),
     )
     assignment = models.ForeignKey(
         Assignment,
@@ -254,7 +272,10 @@ class KnownUse(models.Model):
     """A use of a port outside the registry: unofficial, conflicting, or malware."""
 
     port = models.ForeignKey(
-        Port, on_delete=models.PROTECT, related_name="known_uses", verbose_name=_("port")
+        Port,
+        on_delete=models.PROTECT,
+        related_name="known_uses",
+        verbose_name=_("port"),
     )
     kind = models.CharField(_("kind"), max_length=12, choices=KnownUseKind)
     name = models.CharField(_("name"), max_length=200)
@@ -347,7 +368,9 @@ class Story(models.Model):
     summary = models.TextField(
         _("summary"),
         blank=True,
-        help_text=_("One or two sentences: shown under the title and in search results."),
+        help_text=_(
+            "One or two sentences: shown under the title and in search results."
+        ),
     )
     body = models.TextField(
         _("body"),
@@ -360,7 +383,10 @@ class Story(models.Model):
         _("status"), max_length=10, choices=StoryStatus, default=StoryStatus.DRAFT
     )
     authors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="stories", verbose_name=_("authors")
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="stories",
+        verbose_name=_("authors"),
     )
     live_revision = models.ForeignKey(
         "StoryRevision",
@@ -467,7 +493,10 @@ class Citation(models.Model):
     """A numbered source of a story; the body cites it as [^position]."""
 
     story = models.ForeignKey(
-        Story, on_delete=models.CASCADE, related_name="citations", verbose_name=_("story")
+        Story,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        verbose_name=_("story"),
     )
     position = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=300)
@@ -484,7 +513,9 @@ class Citation(models.Model):
             models.UniqueConstraint(
                 fields=["story", "position"], name="citation_number_unique_per_story"
             ),
-            models.CheckConstraint(condition=Q(position__gte=1), name="citation_number_positive"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1), name="citation_number_positive"
+            ),
         ]
 
     def __str__(self):
@@ -510,7 +541,10 @@ class FAQ(models.Model):
 
 class RelatedPort(models.Model):
     story = models.ForeignKey(
-        Story, on_delete=models.CASCADE, related_name="related_ports", verbose_name=_("story")
+        Story,
+        on_delete=models.CASCADE,
+        related_name="related_ports",
+        verbose_name=_("story"),
     )
     port = models.ForeignKey(
         Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("related port")
@@ -523,7 +557,9 @@ class RelatedPort(models.Model):
         verbose_name = _("related port")
         verbose_name_plural = _("related ports")
         constraints = [
-            models.UniqueConstraint(fields=["story", "port"], name="related_port_once_per_story"),
+            models.UniqueConstraint(
+                fields=["story", "port"], name="related_port_once_per_story"
+            ),
         ]
 
     def __str__(self):
@@ -534,7 +570,10 @@ class StoryRevision(models.Model):
     """A saved state of a story with its citations, FAQs and related ports."""
 
     story = models.ForeignKey(
-        Story, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("story")
+        Story,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        verbose_name=_("story"),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -648,7 +687,9 @@ class FeedbackVote(models.Model):
         related_name="votes",
         verbose_name=_("story"),
     )
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES
+    )
     helpful = models.BooleanField(_("helpful"))
     comment = models.TextField(_("comment"), blank=True, max_length=COMMENT_MAX_LENGTH)
     # A salted hash of the client that changes daily; never the raw address.

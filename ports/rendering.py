@@ -80,7 +80,9 @@ class FootnoteMarkerExtension(Extension):
         md.treeprocessors.register(DemoteTitleHeadings(md), "demote_title_headings", 10)
         # Above links (160) so that [^1] is never read as a link reference.
         md.inlinePatterns.register(
-            FootnoteMarkerProcessor(FOOTNOTE_MARKER_RE.pattern, md), "footnote_marker", 175
+            FootnoteMarkerProcessor(FOOTNOTE_MARKER_RE.pattern, md),
+            "footnote_marker",
+            175,
         )
 
 
@@ -122,7 +124,9 @@ def render_markdown(text: str) -> tuple[str, list[dict]]:
 
     def walk(tokens):
         for token in tokens:
-            toc.append({"id": token["id"], "name": token["name"], "level": token["level"]})
+            toc.append(
+                {"id": token["id"], "name": token["name"], "level": token["level"]}
+            )
             walk(token["children"])
 
     walk(md.toc_tokens)

@@ -46,13 +46,18 @@ def story_snapshot(story) -> dict:
                 "title": citation.title,
                 "publisher": citation.publisher,
                 "url": citation.url,
-                "accessed_on": citation.accessed_on.isoformat() if citation.accessed_on else "",
+                "accessed_on": citation.accessed_on.isoformat()
+                if citation.accessed_on
+                else "",
                 "note": citation.note,
             }
             for citation in story.citations.order_by("position")
         ],
         "faqs": [
-            {"question": _translations(faq, "question"), "answer": _translations(faq, "answer")}
+            {
+                "question": _translations(faq, "question"),
+                "answer": _translations(faq, "answer"),
+            }
             for faq in story.faqs.order_by("position", "id")
         ],
         "related": [

@@ -12,7 +12,9 @@ def make_port(number):
     return Port.objects.get_or_create(number=number)[0]
 
 
-def make_story(number=None, *, title=None, body="Body text.[^1]", summary="A summary.", **fields):
+def make_story(
+    number=None, *, title=None, body="Body text.[^1]", summary="A summary.", **fields
+):
     number = number if number is not None else 20000 + next(_counter)
     story = Story.objects.create(
         port=make_port(number),

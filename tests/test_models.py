@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def make_assignment(**fields):
-    fields.setdefault("natural_key", f"test|{fields.get('port_low')}|{fields.get('port_high')}")
+    fields.setdefault(
+        "natural_key", f"test|{fields.get('port_low')}|{fields.get('port_high')}"
+    )
     return Assignment.objects.create(**fields)
 
 
@@ -56,7 +58,9 @@ def test_withdrawn_assignment_needs_a_date():
 
 
 def test_range_assignment_covers_every_port_in_it():
-    x11 = make_assignment(service_name="x11", port_low=6000, port_high=6063, transport="tcp")
+    x11 = make_assignment(
+        service_name="x11", port_low=6000, port_high=6063, transport="tcp"
+    )
     single = make_assignment(service_name="other", port_low=6001, port_high=6001)
     for number in (6000, 6001, 6032, 6063):
         assert x11 in Assignment.objects.covering(number)

@@ -17,7 +17,10 @@ def test_port_page_renders_the_demo_story_with_citations_and_faqs(client, demo):
     response = client.get("/ports/373/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1 lang=\"en\">Port 373: legent-1, a registry entry that outlived its company</h1>" in html
+    assert (
+        '<h1 lang="en">Port 373: legent-1, a registry entry that outlived its company'
+        "</h1>" in html
+    )
     assert 'id="source-1"' in html and 'id="source-8"' in html
     assert 'href="#source-2"' in html
     assert "Who owns port 373?" in html
@@ -33,7 +36,9 @@ def test_range_assignment_shows_on_every_port_it_covers(client, demo):
     assert "X Window System" not in client.get("/ports/6064/").content.decode()
 
 
-@pytest.mark.parametrize("path", ["/ports/65536/", "/ports/70000/", "/ports/abc/", "/ports/-1/"])
+@pytest.mark.parametrize(
+    "path", ["/ports/65536/", "/ports/70000/", "/ports/abc/", "/ports/-1/"]
+)
 def test_numbers_outside_the_port_range_are_not_found(client, path):
     assert client.get(path).status_code == 404
 
@@ -50,7 +55,8 @@ def test_html_in_a_story_body_is_neutralised(client):
         4000,
         body=(
             "Hello <script>alert(1)</script> <img src=x onerror=alert(2)>\n\n"
-            "[click](javascript:alert(3)) <a href=\"https://ok.example\" onclick=\"x()\">ok</a>"
+            "[click](javascript:alert(3)) "
+            '<a href="https://ok.example" onclick="x()">ok</a>'
         ),
     )
     make_citation(story)

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
     "DEBUG": "false",
-    "SECRET_KEY": "k3!v9-production-like-secret-key-with-enough-entropy-0123456789abcdef",
+    "SECRET_KEY": "k3!v9-production-like-secret-key-with-entropy-0123456789abcdef",
     "ALLOWED_HOSTS": "portwiki.example",
     "CSRF_TRUSTED_ORIGINS": "https://portwiki.example",
     "DATABASE_URL": "sqlite:///:memory:",
@@ -91,12 +91,17 @@ def test_cache_is_redis_when_redis_url_is_set():
     code = (
         "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
     )
-    env = {**os.environ, "DEBUG": "true", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "DJANGO_SETTINGS_MODULE": "portwiki.settings",
+    }
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portwiki.settings'); django.setup(); {code}",
+            f"import django; django.setup(); {code}",
         ],
         cwd=ROOT,
         env=env,

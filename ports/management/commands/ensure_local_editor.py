@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("The local editor login exists only for development (DEBUG=true).")
+            raise CommandError(
+                "The local editor login exists only for development (DEBUG=true)."
+            )
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username=USERNAME, defaults={"is_staff": True, "is_superuser": True}

@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--force", action="store_true", help="Load even if stories exist (overwrites them)."
+            "--force",
+            action="store_true",
+            help="Load even if stories exist (overwrites them).",
         )
 
     @transaction.atomic
@@ -36,4 +38,6 @@ class Command(BaseCommand):
         call_command("loaddata", FIXTURES / "demo_content.json", verbosity=0)
         for story in Story.objects.select_related("port"):
             services.story_publish(story=story, by=None)
-        self.stdout.write(self.style.SUCCESS(f"Published {Story.objects.count()} demo stories."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Published {Story.objects.count()} demo stories.")
+        )
