@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from . import registry
 from .choices import (
     PORT_MAX,
     PORT_MIN,
@@ -63,19 +64,7 @@ STORY_PAGE_FIELDS = (
 # The registry's fields that describe an assignment, transport aside: rows
 # equal in all of these are shown as one entry with several transports.
 FACT_FIELDS = (
-    "service_name",
-    "port_low",
-    "port_high",
-    "description",
-    "assignee",
-    "contact",
-    "registration_date",
-    "modification_date",
-    "reference",
-    "service_code",
-    "unauthorized_use",
-    "assignment_notes",
-    "status",
+    *(name for name in registry.VALUE_FIELDS if name != "transport"),
     "withdrawn_at",
 )
 TRANSPORT_ORDER = {value: index for index, value in enumerate(Transport.values)}

@@ -34,6 +34,7 @@ from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from .. import importing, registry
 from ..models import Assignment, ImportRun, KnownUse, Port, RegistryChange
 from ..resources import AssignmentResource
+from .mixins import HistoryAdminMixin
 
 # Rows listed per group on the preview page; the counts are always complete.
 PREVIEW_LIMIT = 500
@@ -80,7 +81,8 @@ class PortAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ImportExportModelAdmin):
+class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
+    # Assignments change only through imports, which record every change.
     list_display = (
         "service_name",
         "port_display",
@@ -103,15 +105,6 @@ class AssignmentAdmin(ImportExportModelAdmin):
     # The export keeps IANA's columns; choosing a subset would break re-import.
     export_form_class = ExportForm
     import_template_name = "admin/ports/assignment/import.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("port"), ordering="port_low")
     def port_display(self, obj):
@@ -339,7 +332,7 @@ def _invalid_rows(invalid):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = (
         "file_name",
         "started_at",
@@ -355,33 +348,14 @@ class ImportRunAdmin(admin.ModelAdmin):
     search_fields = ("file_name", "sha256")
     date_hierarchy = "started_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    # A run's changes are the registry's history; deleting it would lose them.
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RegistryChange)
-class RegistryChangeAdmin(admin.ModelAdmin):
+class RegistryChangeAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ("assignment", "kind", "run", "created_at")
     list_filter = ("kind",)
     search_fields = ("assignment__service_name", "=port_low")
     list_select_related = ("assignment", "run")
     raw_id_fields = ("assignment", "run")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(KnownUse)

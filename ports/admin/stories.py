@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..revisions import story_snapshot
 from .filters import RegistryChangedFilter
+from .mixins import HistoryAdminMixin
 from .story_forms import STEPS, PortNumberField, StoryChangeForm
 
 SOURCE_LANGUAGE = "en"
@@ -546,35 +547,17 @@ class StoryAdmin(TranslationAdmin):
 
 
 @admin.register(StoryRevision)
-class StoryRevisionAdmin(admin.ModelAdmin):
+class StoryRevisionAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ("story", "author", "created_at")
     search_fields = ("=story__port__number",)
     list_select_related = ("story", "author")
     raw_id_fields = ("story",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(StoryTransition)
-class StoryTransitionAdmin(admin.ModelAdmin):
+class StoryTransitionAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ("story", "action", "from_status", "to_status", "user", "created_at")
     list_filter = ("action", "to_status")
     search_fields = ("=story__port__number", "comment")
     list_select_related = ("story", "user")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
