@@ -295,7 +295,10 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} is not installed (apt-get install wrk nginx).")
 
-    if not (args.reuse and database_ready(args.stories)):
+    if args.reuse and database_ready(args.stories):
+        # A kept database still gets the migrations added since it was built.
+        manage("migrate", "--noinput", stdout=subprocess.DEVNULL)
+    else:
         build_database(args.stories)
     manage("collectstatic", "--noinput", stdout=subprocess.DEVNULL)
     subprocess.run(
