@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "ports.security.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -215,6 +216,9 @@ REGISTRY_UPLOAD_MAX_BYTES = int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# No request body may be larger than the largest registry file plus room for
+# the form around it; larger ones are answered 413 before being read.
+REQUEST_MAX_BYTES = REGISTRY_UPLOAD_MAX_BYTES + 1024 * 1024
 
 # import-export: imports and exports need their own permissions.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"

@@ -5,6 +5,10 @@ from django.urls import include, path
 from ports.sitemaps import sitemaps
 from ports.views import cached_response, robots_txt
 
+# Plain pages that need no database: see ports.security.
+handler400 = "ports.security.bad_request"
+handler500 = "ports.security.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots-txt"),
