@@ -6,7 +6,15 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint migrations-check setup-run setup-dev clean
+.PHONY: run test lint migrations-check setup-run setup-dev clean messages
+
+# The reader site's languages. Its catalogues hold the strings readers see;
+# the admin (at /admin/, never language-prefixed) is in English.
+LOCALES := ja ps de fr es pt_BR zh_Hans ar fa vi id tr ru
+MESSAGES_IGNORE := .venv bench tests staticfiles test-artifacts var build \
+	ports/migrations ports/admin ports/management templates/admin ports/models.py \
+	ports/services.py ports/workflow.py ports/importing.py ports/registry.py \
+	ports/resources.py ports/diffs.py ports/preview.py ports/apps.py
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "make: no Python 3.12+ interpreter; set PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -22,6 +30,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-run
 	touch $@
 
 setup-run: $(VENV)/.installed-run
+	DEBUG=true $(MANAGE) compile_translations
 	DEBUG=true $(MANAGE) migrate --noinput
 	DEBUG=true $(MANAGE) load_demo
 	DEBUG=true $(MANAGE) ensure_local_editor
@@ -30,6 +39,7 @@ run: setup-run
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev
+	DEBUG=true $(MANAGE) compile_translations
 	DEBUG=true $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
@@ -38,6 +48,11 @@ lint: $(VENV)/.installed-dev
 
 migrations-check: $(VENV)/.installed-dev
 	DEBUG=true $(MANAGE) makemigrations --check --dry-run
+
+# Update locale/*/LC_MESSAGES/django.po from the code (needs gettext).
+messages: $(VENV)/.installed-dev
+	DEBUG=true $(MANAGE) makemessages --no-obsolete --add-location=file \
+		$(addprefix -l ,$(LOCALES)) $(addprefix --ignore=,$(MESSAGES_IGNORE))
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import i18n
 from .choices import (
     PORT_MAX,
     PORT_MIN,
@@ -20,6 +21,45 @@ from .choices import (
 )
 
 port_number_validators = [MinValueValidator(PORT_MIN), MaxValueValidator(PORT_MAX)]
+
+
+class TranslationEdits(models.Model):
+    """
+    Remembers when each language of each translated field was last edited,
+    so that a translation older than the English it follows can be flagged.
+    Kept on save by comparing with the values the object was loaded with.
+    """
+
+    # {"body_en": "2025-03-28T09:00:00+00:00", "body_fr": …}
+    translation_edited_at = models.JSONField(
+        _("translations last edited"), default=dict, blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_translations = i18n.localized_values(instance)
+        return instance
+
+    def save(self, *args, **kwargs):
+        previous = None if self._state.adding else self._loaded_translations_or_db()
+        if i18n.stamp_translation_edits(self, previous=previous):
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "translation_edited_at"}
+        super().save(*args, **kwargs)
+        self._loaded_translations = i18n.localized_values(self)
+
+    def _loaded_translations_or_db(self):
+        loaded = getattr(self, "_loaded_translations", None)
+        if loaded is None:
+            # Built by hand with a primary key (not loaded): compare with the row.
+            row = type(self)._base_manager.filter(pk=self.pk).first()
+            loaded = i18n.localized_values(row) if row is not None else None
+        return loaded
 
 
 class PortQuerySet(models.QuerySet):
@@ -352,7 +392,7 @@ class StoryQuerySet(models.QuerySet):
         )
 
 
-class Story(models.Model):
+class Story(TranslationEdits):
     """
     The editors' story of a port.
 
@@ -522,7 +562,7 @@ class Citation(models.Model):
         return f"[{self.position}] {self.title}"
 
 
-class FAQ(models.Model):
+class FAQ(TranslationEdits):
     story = models.ForeignKey(
         Story, on_delete=models.CASCADE, related_name="faqs", verbose_name=_("story")
     )
@@ -539,7 +579,7 @@ class FAQ(models.Model):
         return self.question
 
 
-class RelatedPort(models.Model):
+class RelatedPort(TranslationEdits):
     story = models.ForeignKey(
         Story,
         on_delete=models.CASCADE,
@@ -652,7 +692,7 @@ class StoryTransition(models.Model):
         return f"{self.story_id}: {self.get_action_display()}"
 
 
-class FeedbackPrompt(models.Model):
+class FeedbackPrompt(TranslationEdits):
     """The "Was this page helpful?" prompt, translated into every language."""
 
     key = models.SlugField(_("key"), unique=True, default="default")
@@ -701,6 +741,11 @@ class FeedbackVote(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("feedback vote")
         verbose_name_plural = _("feedback votes")
+        indexes = [
+            # A reader's votes of the day, for the daily limit (ports.feedback).
+            models.Index(fields=["client_hash", "day"], name="feedback_reader_day"),
+            models.Index(fields=["story", "language"], name="feedback_story_language"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["port", "language", "client_hash", "day"],

@@ -2,13 +2,28 @@
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from .choices import AssignmentStatus, RangeClass
 from .models import Assignment, Story
 from .pages import _merged
 
 
-class PagesSitemap(Sitemap):
+class LanguagesSitemap(Sitemap):
+    """
+    Each page in every language, with hreflang alternates and x-default
+    (English) on each entry.
+    """
+
+    i18n = True
+    alternates = True
+    x_default = True
+    # Each entry carries 15 alternate links (some 1.3 KB): pages of 5,000
+    # entries stay far below the 50 MB a sitemap file may hold.
+    limit = 5000
+
+
+class PagesSitemap(LanguagesSitemap):
     """The home page, the list of ports and the three range classes."""
 
     changefreq = "weekly"
@@ -25,7 +40,7 @@ class PagesSitemap(Sitemap):
         return reverse(name, kwargs=kwargs)
 
 
-class StorySitemap(Sitemap):
+class StorySitemap(LanguagesSitemap):
     """Ports with a live story: the pages editors wrote."""
 
     changefreq = "monthly"
@@ -41,7 +56,7 @@ class StorySitemap(Sitemap):
         return story.go_live_at
 
 
-class RegisteredPortSitemap(Sitemap):
+class RegisteredPortSitemap(LanguagesSitemap):
     """
     Every port a current registry assignment covers (some 6,300 numbers),
     story ports excepted: those are in the stories section.
@@ -65,10 +80,12 @@ class RegisteredPortSitemap(Sitemap):
         return numbers
 
     def location(self, number):
-        # reverse() once per sitemap, not once per port.
-        if not hasattr(self, "_prefix"):
-            self._prefix = reverse("ports:port-detail", args=[0])[: -len("0/")]
-        return f"{self._prefix}{number}/"
+        # reverse() once per sitemap and language, not once per port.
+        prefixes = self.__dict__.setdefault("_prefixes", {})
+        language = get_language()
+        if language not in prefixes:
+            prefixes[language] = reverse("ports:port-detail", args=[0])[: -len("0/")]
+        return f"{prefixes[language]}{number}/"
 
 
 sitemaps = {

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from . import feedback as reader_feedback
 from . import pages, search
 from .caching import CSRF_PLACEHOLDER, Page, cached_page
 from .choices import (
@@ -20,7 +21,7 @@ from .choices import (
     RangeClass,
     Transport,
 )
-from .feedback import feedback_vote_record
+from .models import FeedbackPrompt, FeedbackVote
 
 RANGE_TEXTS = {
     RangeClass.SYSTEM: _(
@@ -91,11 +92,22 @@ def port_detail(request, number):
     canonical = reverse("ports:port-detail", args=[number])
     if request.path != canonical:  # /ports/0080/ → /ports/80/
         return redirect(canonical, permanent=True)
-    thanks = request.GET.get("thanks") == "1"
+    # After an answer without JavaScript: which thank-you text to show.
+    thanks = request.GET.get("thanks", "")
+    if thanks not in reader_feedback.THANKS_STATES:
+        thanks = ""
 
     def build():
         page = pages.port_page(number, language=get_language())
-        context = {"page": page, "thanks": thanks, "csrf_placeholder": CSRF_PLACEHOLDER}
+        context = {
+            "page": page,
+            "thanks": thanks,
+            "thanks_message": thanks
+            and reader_feedback.thanks_message(thanks, page.feedback_prompt),
+            "comment_max_length": FeedbackVote.COMMENT_MAX_LENGTH,
+            "honeypot_field": reader_feedback.HONEYPOT_FIELD,
+            "csrf_placeholder": CSRF_PLACEHOLDER,
+        }
         return Page(
             render_to_string("ports/port_detail.html", context, request),
             last_modified=page.last_modified,
@@ -109,17 +121,35 @@ def port_detail(request, number):
 
 @require_POST
 def feedback(request, number):
+    """
+    An answer to the page's prompt. Scripts (asking for JSON) get the message
+    to show in place; a plain form post returns to the page's thank-you state.
+    """
     _check_port(number)
-    answer = request.POST.get("helpful")
-    if answer not in ("yes", "no"):
-        return HttpResponseBadRequest(
-            _("Answer the question with Yes or No; nothing was recorded."),
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    prompt = FeedbackPrompt.objects.filter(key="default").first()
+    try:
+        reply = reader_feedback.answer(
+            request, number=number, language=get_language(), prompt=prompt
+        )
+    except reader_feedback.FeedbackRefused as refused:
+        if wants_json:
+            return JsonResponse({"message": str(refused)}, status=refused.status)
+        return HttpResponse(
+            str(refused),
+            status=refused.status,
             content_type="text/plain; charset=utf-8",
         )
-    feedback_vote_record(
-        number=number, helpful=answer == "yes", language=get_language()
-    )
-    return redirect(reverse("ports:port-detail", args=[number]) + "?thanks=1#feedback")
+    if wants_json:
+        return JsonResponse(
+            {
+                "state": reply.state,
+                "message": reply.message,
+                "ask_comment": reply.ask_comment,
+            }
+        )
+    page_url = reverse("ports:port-detail", args=[number])
+    return redirect(f"{page_url}?thanks={reply.state}#feedback")
 
 
 # Lists of ports -------------------------------------------------------------------

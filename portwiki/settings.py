@@ -189,6 +189,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 LANG_INFO.setdefault(
     "ps", {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"}
 )
+# Django's default list lacks Pashto; its pages are right-to-left too.
+LANGUAGES_BIDI = ["he", "ar", "ar-dz", "ckb", "fa", "ug", "ur", "ps"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 
@@ -230,6 +232,10 @@ MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 SITE_NAME = os.environ.get("SITE_NAME", "portwiki")
+
+# How many reverse proxies in front of the site append to X-Forwarded-For
+# (0: none, REMOTE_ADDR is the reader). Feedback votes are counted per reader.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
 
 # Reader pages are cached for anonymous readers this long (0: not at all);
 # publishing and imports invalidate them earlier (ports.caching).

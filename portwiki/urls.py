@@ -1,7 +1,9 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from ports.admin.translations import translation_completeness
 from ports.sitemaps import sitemaps
 from ports.views import cached_response, robots_txt
 
@@ -10,6 +12,11 @@ handler400 = "ports.security.bad_request"
 handler500 = "ports.security.server_error"
 
 urlpatterns = [
+    path(
+        "admin/translations/",
+        admin.site.admin_view(translation_completeness),
+        name="translation-completeness",
+    ),
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots-txt"),
     path(
@@ -24,5 +31,9 @@ urlpatterns = [
         {"sitemaps": sitemaps},
         name="sitemap-section",
     ),
-    path("", include("ports.urls")),
 ]
+# Readers' pages in every language: English without a prefix (/ports/373/),
+# the others under theirs (/ja/ports/373/).
+urlpatterns += i18n_patterns(
+    path("", include("ports.urls")), prefix_default_language=False
+)

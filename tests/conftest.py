@@ -6,6 +6,18 @@ from django.core.cache import cache
 from django.utils import translation
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_catalogues():
+    """
+    Compiled message catalogues, as `make test` leaves them: Django serves a
+    language (Pashto above all, which it has no catalogue of its own for)
+    only when one exists.
+    """
+    from ports.i18n import compile_catalogues
+
+    compile_catalogues()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_language():
     """

@@ -72,8 +72,8 @@ def test_stray_query_parameters_share_the_cached_page(
 
 
 def test_each_language_has_its_own_copy(client):
-    english = body(client.get("/ports/80/", HTTP_ACCEPT_LANGUAGE="en"))
-    japanese = body(client.get("/ports/80/", HTTP_ACCEPT_LANGUAGE="ja"))
+    english = body(client.get("/ports/80/"))
+    japanese = body(client.get("/ja/ports/80/"))
     assert '<html lang="en"' in english and '<html lang="ja"' in japanese
 
 
@@ -231,8 +231,14 @@ def csrf_input(html):
 
 
 def test_each_reader_gets_a_working_token_in_a_cached_page(prompt):
-    first = Client(enforce_csrf_checks=True)
-    second = Client(enforce_csrf_checks=True)
+    # Two readers: votes are counted once per reader (address and browser).
+    browser = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+    first = Client(
+        enforce_csrf_checks=True, REMOTE_ADDR="192.0.2.1", HTTP_USER_AGENT=browser
+    )
+    second = Client(
+        enforce_csrf_checks=True, REMOTE_ADDR="192.0.2.2", HTTP_USER_AGENT=browser
+    )
     first_token = csrf_input(body(first.get("/ports/82/")))
     second_page = second.get("/ports/82/")  # from the cache
     second_token = csrf_input(body(second_page))
@@ -252,7 +258,9 @@ def test_each_reader_gets_a_working_token_in_a_cached_page(prompt):
     )
     assert FeedbackVote.objects.count() == 2
     # ...and a forged or placeholder token is refused.
-    refused = Client(enforce_csrf_checks=True)
+    refused = Client(
+        enforce_csrf_checks=True, REMOTE_ADDR="192.0.2.3", HTTP_USER_AGENT=browser
+    )
     refused.get("/ports/82/")
     for token in (caching.CSRF_PLACEHOLDER, "x" * 64):
         response = refused.post(
@@ -263,7 +271,11 @@ def test_each_reader_gets_a_working_token_in_a_cached_page(prompt):
 
 
 def test_thank_you_page_is_not_cached_and_does_not_replace_the_form(client, prompt):
-    client.post("/ports/83/feedback/", {"helpful": "yes"})
+    client.post(
+        "/ports/83/feedback/",
+        {"helpful": "yes"},
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+    )
     thanks = body(client.get("/ports/83/?thanks=1"))
     assert "Thank you for your feedback." in thanks
     assert "<form" in body(client.get("/ports/83/")).split('id="feedback"')[1]

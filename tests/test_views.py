@@ -135,7 +135,7 @@ def test_story_port_page_shows_facts_then_story_sources_and_more(client, demo):
 
 
 def test_story_content_keeps_its_language(client, demo):
-    html = client.get("/ports/1381/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    html = client.get("/ja/ports/1381/").content.decode()
     assert '<html lang="ja"' in html
     # The title is translated; the body is not, so it is shown in English
     # and marked as such.
@@ -290,9 +290,12 @@ def test_citation_cited_twice_links_back_to_both_markers(client):
 
 # Feedback ---------------------------------------------------------------------
 
+# Answers without a browser's User-Agent are taken for bots (ports.feedback).
+BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
+
 
 def test_feedback_is_recorded_and_thanked(client, demo):
-    response = client.post("/ports/1381/feedback/", {"helpful": "yes"})
+    response = client.post("/ports/1381/feedback/", {"helpful": "yes"}, **BROWSER)
     assert response.status_code == 302
     assert response["Location"] == "/ports/1381/?thanks=1#feedback"
     vote = FeedbackVote.objects.get()
@@ -304,14 +307,14 @@ def test_feedback_is_recorded_and_thanked(client, demo):
 
 
 def test_feedback_on_a_port_without_story_creates_nothing_else(client, demo):
-    client.post("/ports/60001/feedback/", {"helpful": "no"})
+    client.post("/ports/60001/feedback/", {"helpful": "no"}, **BROWSER)
     vote = FeedbackVote.objects.get()
     assert (vote.port_id, vote.helpful, vote.story) == (60001, False, None)
 
 
 @pytest.mark.parametrize("data", [{}, {"helpful": "maybe"}, {"helpful": ""}])
 def test_bad_feedback_is_refused_and_changes_nothing(client, demo, data):
-    response = client.post("/ports/1381/feedback/", data)
+    response = client.post("/ports/1381/feedback/", data, **BROWSER)
     assert response.status_code == 400
     assert "Yes or No" in response.content.decode()
     assert not FeedbackVote.objects.exists()
@@ -319,7 +322,10 @@ def test_bad_feedback_is_refused_and_changes_nothing(client, demo, data):
 
 def test_feedback_needs_post_and_a_port(client, demo):
     assert client.get("/ports/1381/feedback/").status_code == 405
-    assert client.post("/ports/65536/feedback/", {"helpful": "yes"}).status_code == 404
+    assert (
+        client.post("/ports/65536/feedback/", {"helpful": "yes"}, **BROWSER).status_code
+        == 404
+    )
     assert not FeedbackVote.objects.exists()
 
 
