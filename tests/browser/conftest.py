@@ -22,9 +22,20 @@ def browser():
     # Playwright's sync API runs an event loop; Django must allow ORM calls
     # from the test thread while it does.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API switches the context Django's per-thread
+    # connections live in: later tests get new connection objects, without
+    # the migrated data that serialized_rollback restores after a flush.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=[
