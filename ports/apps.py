@@ -6,3 +6,8 @@ class PortsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "ports"
     verbose_name = _("Ports")
+
+    def ready(self):
+        # Connects the page cache's receivers for the few models editors change
+        # outside the workflow services (feedback prompt, known uses).
+        from . import caching  # noqa: F401

@@ -4,11 +4,16 @@ The reader site's page cache and conditional responses.
 Whole pages are cached for anonymous readers, keyed by language and URL,
 never for signed-in users (staff see drafts, previews and fresh data). Each
 cached page records the version tokens it was built under: one per port for
-its page, one for all listings (home, lists, search, feeds, sitemaps) and one
-global generation, and is used only while they are current; the tokens and
-the page come in one cache round trip. Invalidating writes new tokens, so it
-costs one cache write per port whatever the number of languages and hosts
-cached, and a large import replaces the generation.
+its page, one for all port pages (the feedback prompt shows on each), one for
+all listings (home, lists, search, feeds, sitemaps) and one global
+generation, and is used only while they are current; the tokens and the page
+come in one cache round trip. Invalidating writes new tokens, so it costs one
+cache write per port whatever the number of languages and hosts cached, and
+a large import replaces the all-ports token.
+
+Views declare their scope (which port, which variant of the URL) with
+`page_scope`, so that `ports.middleware.PageCacheMiddleware` can answer a
+cache hit before sessions, authentication and the view run.
 
 Every response carries an ETag (a hash of the page) and, where the data says
 when it changed, Last-Modified; conditional requests are answered with 304.
@@ -18,6 +23,7 @@ page cannot hold: pages are rendered with a placeholder that is replaced by
 the reader's token on the way out, and the ETag is computed without it.
 """
 
+import bisect
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
@@ -27,6 +33,8 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
@@ -38,10 +46,13 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.utils.translation import get_language
 
+from .choices import AssignmentStatus
+
 GENERATION_KEY = "pages:generation"
 LISTINGS_KEY = "pages:listings"
+ALL_PORTS_KEY = "pages:ports"
 PORT_KEY = "pages:port:{}"
-# Above this many ports one generation change is cheaper than a token each.
+# Above this many ports one all-ports token is cheaper than a token each.
 BULK_PORTS = 2000
 CSRF_PLACEHOLDER = "csrf-token-placeholder-3c9e0f"
 DEFAULT_PAGE_CACHE_SECONDS = 3600
@@ -58,6 +69,39 @@ class Page:
     expires_at: datetime | None = None
     # Whether the page holds a form: it then carries each reader's CSRF token.
     personal: bool = False
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What selects a cached page besides its URL path and language."""
+
+    # The port whose data the page shows; None for listings.
+    port: int | None = None
+    # Whatever in the query string selects the content (normalised filters,
+    # the search words), so stray parameters share one entry.
+    variant: str = ""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The version tokens a page in this scope is valid under."""
+        if self.port is None:
+            return (GENERATION_KEY, LISTINGS_KEY)
+        return (GENERATION_KEY, ALL_PORTS_KEY, PORT_KEY.format(self.port))
+
+
+def page_scope(scope: Callable[..., Scope | None]):
+    """
+    Declare a view's cache scope: `scope(request, *args, **kwargs)` returns
+    the page's Scope, or None when this request's page is not to be cached.
+    The view passes the same Scope to `cached_page`; the page cache
+    middleware uses it to answer before the view runs.
+    """
+
+    def decorator(view):
+        view.page_scope = scope
+        return view
+
+    return decorator
 
 
 def page_cache_seconds() -> int:
@@ -92,13 +136,18 @@ def invalidate_listings() -> None:
     _bump_now_and_after_commit(lambda: cache.set(LISTINGS_KEY, _token(), timeout=None))
 
 
+def invalidate_all_ports() -> None:
+    """Every port page shows changed data (the feedback prompt); listings do not."""
+    _bump_now_and_after_commit(lambda: cache.set(ALL_PORTS_KEY, _token(), timeout=None))
+
+
 def invalidate_ports(numbers: Iterable[int]) -> None:
     """The pages of these ports show changed data, and so do the listings."""
     numbers = {int(number) for number in numbers}
 
     def write():
         if len(numbers) > BULK_PORTS:
-            cache.set(GENERATION_KEY, _token(), timeout=None)
+            cache.set(ALL_PORTS_KEY, _token(), timeout=None)
         elif numbers:
             cache.set_many(
                 {PORT_KEY.format(n): _token() for n in numbers}, timeout=None
@@ -106,6 +155,16 @@ def invalidate_ports(numbers: Iterable[int]) -> None:
         cache.set(LISTINGS_KEY, _token(), timeout=None)
 
     _bump_now_and_after_commit(write)
+
+
+@receiver([post_save, post_delete], sender="ports.FeedbackPrompt")
+def _feedback_prompt_changed(sender, **kwargs):
+    invalidate_all_ports()
+
+
+@receiver([post_save, post_delete], sender="ports.KnownUse")
+def _known_use_changed(sender, instance, **kwargs):
+    invalidate_ports([instance.port_id])
 
 
 def ports_in_ranges(ranges: Iterable[tuple[int | None, int | None]]) -> set[int]:
@@ -117,9 +176,90 @@ def ports_in_ranges(ranges: Iterable[tuple[int | None, int | None]]) -> set[int]
     return numbers
 
 
+def invalidate_story(port: int) -> None:
+    """A story's page changed: that port's page, its related ports' and listings."""
+    from .models import StoryRevision
+
+    # Every version's related ports, so that a port the new version no longer
+    # links to is refreshed too (the version it was dropped from is gone by now).
+    related = {
+        item["port"]
+        for content in StoryRevision.objects.filter(story__port_id=port).values_list(
+            "content", flat=True
+        )
+        for item in content.get("related", [])
+    }
+    invalidate_ports({port} | related | stories_relating_to([port]))
+
+
+def stories_relating_to(numbers: Iterable[int]) -> set[int]:
+    """
+    Ports whose stories list one of these as a related port (with its service
+    names). Read from the editors' copy, which is the live version's list
+    unless an editor has changed it since publishing.
+    """
+    from .models import RelatedPort
+
+    numbers = set(numbers)
+    if not numbers:
+        return set()
+    return (
+        set(
+            RelatedPort.objects.filter(port_id__in=numbers).values_list(
+                "story__port_id", flat=True
+            )
+        )
+        - numbers
+    )
+
+
+def neighbour_ports(numbers: Iterable[int]) -> set[int]:
+    """
+    Ports whose "Nearby registered ports" may list one of these: a page lists
+    the three nearest registered ports on each side within its range class,
+    so these are the ports from the third registered port below each number
+    up to just before the fourth above (wide ranges can hide nearer ones
+    from the list below a port: one more is allowed on that side).
+    """
+    from .choices import RANGE_BOUNDS, range_class_for
+    from .models import Assignment
+
+    numbers = sorted(set(numbers))
+    if not numbers:
+        return set()
+    registered = sorted(
+        set(
+            Assignment.objects.filter(
+                status=AssignmentStatus.ASSIGNED, port_low__isnull=False
+            ).values_list("port_low", flat=True)
+        )
+    )
+    found = set()
+    for number in numbers:
+        low, high = RANGE_BOUNDS[range_class_for(number)]
+        below = bisect.bisect_left(registered, number)
+        above = bisect.bisect_right(registered, number)
+        start = registered[below - 3] if below >= 3 else low
+        end = registered[above + 3] - 1 if above + 3 < len(registered) else high
+        found.update(range(max(start, low), min(end, high) + 1))
+        if len(found) > BULK_PORTS:
+            break
+    return found
+
+
 def invalidate_import(run) -> None:
-    """Pages of every port an import run added, changed or withdrew an entry on."""
-    invalidate_ports(ports_in_ranges(run.changes.values_list("port_low", "port_high")))
+    """
+    Pages of every port an import run added, changed or withdrew an entry on,
+    of the ports near them (their neighbour lists) and of stories that list
+    them as related ports (their service names).
+    """
+    if not run.changes.exists():
+        return  # the same registry: no page shows anything new
+    touched = ports_in_ranges(run.changes.values_list("port_low", "port_high"))
+    if len(touched) > BULK_PORTS:
+        invalidate_ports(touched)
+        return
+    invalidate_ports(touched | neighbour_ports(touched) | stories_relating_to(touched))
 
 
 def is_cacheable(request) -> bool:
@@ -188,33 +328,41 @@ def _response(request, entry: dict, *, cached: bool) -> HttpResponse:
     return conditional or response
 
 
+def lookup(request, scope: Scope) -> tuple[str, list, dict | None]:
+    """
+    The cache key of this request's page, the current version tokens, and the
+    cached entry if it is still current: one cache round trip.
+    """
+    key = _key(request, scope.keys[-1], scope.variant)
+    found = cache.get_many([*scope.keys, key])
+    versions = [found.get(name) for name in scope.keys]
+    if None in versions:
+        versions = _versions(*scope.keys)
+    entry = found.get(key)
+    if entry is not None and entry["versions"] != versions:
+        entry = None
+    return key, versions, entry
+
+
+def cached_response(request, scope: Scope) -> HttpResponse | None:
+    """The cached page for this request, if one is current; None otherwise."""
+    entry = lookup(request, scope)[2]
+    return None if entry is None else _response(request, entry, cached=True)
+
+
 def cached_page(
-    request,
-    build: Callable[[], Page],
-    *,
-    port: int | None = None,
-    variant: str = "",
-    cache_it: bool = True,
+    request, build: Callable[[], Page], scope: Scope | None
 ) -> HttpResponse:
     """
     The response for a reader's page, from the cache when possible.
 
-    `port` ties the page to that port's version (else to the listings'),
-    `variant` is whatever besides the path selects the content (normalised
-    filters, the search query), so stray query parameters share one entry.
+    `scope` (see Scope) selects the cached entry; None builds the page for
+    this request only.
     """
-    if not (cache_it and is_cacheable(request)):
+    if scope is None or not is_cacheable(request):
         return _response(request, _entry(build()), cached=False)
-    scope = PORT_KEY.format(port) if port is not None else LISTINGS_KEY
-    key = _key(request, scope, variant)
-    # One round trip: the page and the version tokens it must have been
-    # stored under to be current.
-    found = cache.get_many([GENERATION_KEY, scope, key])
-    versions = [found.get(GENERATION_KEY), found.get(scope)]
-    if None in versions:
-        versions = _versions(GENERATION_KEY, scope)
-    entry = found.get(key)
-    if entry is None or entry["versions"] != versions:
+    key, versions, entry = lookup(request, scope)
+    if entry is None:
         page = build()
         entry = {**_entry(page), "versions": versions}
         timeout = _timeout(page)

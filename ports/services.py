@@ -252,7 +252,7 @@ def story_publish(
         at=now,
     )
     _log(by, story, message)
-    caching.invalidate_ports([story.port_id])
+    caching.invalidate_story(story.port_id)
     return story
 
 
@@ -306,7 +306,7 @@ def story_unpublish(
         story, by=by, action=Action.UNPUBLISH, from_status=from_status, comment=comment
     )
     _log(by, story, _("Unpublished."))
-    caching.invalidate_ports([story.port_id])
+    caching.invalidate_story(story.port_id)
     return story
 
 
@@ -328,7 +328,7 @@ def story_mark_reviewed(
         comment=comment,
         at=now,
     )
-    caching.invalidate_ports([story.port_id])  # the page shows the review date
+    caching.invalidate_story(story.port_id)  # the page shows the review date
     return story
 
 
@@ -471,7 +471,7 @@ def _go_live(story: Story, now: datetime) -> None:
         at=now,
     )
     _log(scheduler.user if scheduler else None, story, _("Went live as scheduled."))
-    caching.invalidate_ports([story.port_id])
+    caching.invalidate_story(story.port_id)
 
 
 def _expire(story: Story, now: datetime) -> None:
@@ -498,4 +498,4 @@ def _expire(story: Story, now: datetime) -> None:
         expire_at=expired_at,
         at=now,
     )
-    caching.invalidate_ports([story.port_id])
+    caching.invalidate_story(story.port_id)

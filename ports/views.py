@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import feedback as reader_feedback
 from . import pages, search
-from .caching import CSRF_PLACEHOLDER, Page, cached_page
+from .caching import CSRF_PLACEHOLDER, Page, Scope, cached_page, page_scope
 from .choices import (
     PORT_MAX,
     PORT_MIN,
@@ -61,6 +61,11 @@ def _listing(request, template, context) -> Page:
     )
 
 
+def _listing_scope(request, *args, **kwargs):
+    return Scope()
+
+
+@page_scope(_listing_scope)
 @require_safe
 def home(request):
     def build():
@@ -75,7 +80,7 @@ def home(request):
             },
         )
 
-    return cached_page(request, build)
+    return cached_page(request, build, _listing_scope(request))
 
 
 # Port pages ---------------------------------------------------------------------
@@ -86,6 +91,14 @@ def _check_port(number):
         raise Http404("No such port number.")
 
 
+def _port_scope(request, number):
+    # The thank-you variants are rare and per reader: never cached.
+    if request.GET.get("thanks"):
+        return None
+    return Scope(port=number)
+
+
+@page_scope(_port_scope)
 @require_safe
 def port_detail(request, number):
     _check_port(number)
@@ -115,8 +128,7 @@ def port_detail(request, number):
             personal=True,
         )
 
-    # The thank-you variant is rare and per reader: never cached.
-    return cached_page(request, build, port=number, cache_it=not thanks)
+    return cached_page(request, build, _port_scope(request, number))
 
 
 @require_POST
@@ -153,6 +165,10 @@ def feedback(request, number):
 
 
 # Lists of ports -------------------------------------------------------------------
+
+
+# The query parameters that select a list's content.
+PORT_LISTING_PARAMETERS = ("range_class", "status", "story", "transport")
 
 
 class PortFilterForm(forms.Form):
@@ -203,8 +219,6 @@ def _port_listing(request, *, low, high, title, intro="", fixed_range=True):
         transport=data["transport"], status=data["status"], story=data["story"]
     )
     page_number = request.GET.get("page") or "1"
-    variant = "&".join(f"{name}={data.get(name, '')}" for name in sorted(form.fields))
-    variant += f"&page={page_number}"
 
     def build():
         language = get_language()
@@ -231,9 +245,18 @@ def _port_listing(request, *, low, high, title, intro="", fixed_range=True):
             },
         )
 
-    return cached_page(request, build, variant=variant)
+    return cached_page(request, build, _port_listing_scope(request))
 
 
+def _port_listing_scope(request, *args, **kwargs):
+    """The filters and page as given: an invalid value gets a 400, never cached."""
+    variant = "&".join(
+        f"{name}={request.GET.get(name, '')}" for name in PORT_LISTING_PARAMETERS
+    )
+    return Scope(variant=f"{variant}&page={request.GET.get('page') or '1'}")
+
+
+@page_scope(_port_listing_scope)
 @require_safe
 def port_list(request):
     return _port_listing(
@@ -241,6 +264,7 @@ def port_list(request):
     )
 
 
+@page_scope(_port_listing_scope)
 @require_safe
 def range_class(request, name):
     try:
@@ -257,6 +281,7 @@ def range_class(request, name):
     )
 
 
+@page_scope(_port_listing_scope)
 @require_safe
 def port_range(request, low, high):
     if not PORT_MIN <= low <= high <= PORT_MAX:
@@ -277,6 +302,7 @@ def port_range(request, low, high):
 # Services ---------------------------------------------------------------------
 
 
+@page_scope(_listing_scope)
 @require_safe
 def service_detail(request, name):
     def build():
@@ -285,12 +311,20 @@ def service_detail(request, name):
             raise Http404("No such service name in the registry.")
         return _listing(request, "ports/service_detail.html", {"service": service})
 
-    return cached_page(request, build)
+    return cached_page(request, build, _listing_scope(request))
 
 
 # Search ---------------------------------------------------------------------------
 
 
+def _search_scope(request):
+    parsed = search.parse_query(request.GET.get("q", ""))
+    if parsed.kind in ("port", "range"):
+        return None  # answered with a redirect
+    return Scope(variant=parsed.text.lower())
+
+
+@page_scope(_search_scope)
 @require_safe
 def search_view(request):
     parsed = search.parse_query(request.GET.get("q", ""))
@@ -309,7 +343,7 @@ def search_view(request):
             request, "ports/search.html", {"parsed": parsed, "results": results}
         )
 
-    return cached_page(request, build, variant=parsed.text.lower())
+    return cached_page(request, build, _search_scope(request))
 
 
 # Site files -------------------------------------------------------------------------
@@ -348,7 +382,10 @@ def cached_response(view):
                 expires_at=pages.next_story_change(),
             )
 
-        variant = request.GET.get("p", "")
-        return cached_page(request, build, variant=variant)
+        return cached_page(request, build, _site_file_scope(request))
 
-    return wrapped
+    return page_scope(_site_file_scope)(wrapped)
+
+
+def _site_file_scope(request, *args, **kwargs):
+    return Scope(variant=request.GET.get("p", ""))

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "import_export",
     "axes",
+    "django_tasks_db",
     "ports",
 ]
 
@@ -75,6 +76,11 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "ports.security.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML and other text responses (static files come compressed already).
+    "django.middleware.gzip.GZipMiddleware",
+    # Cache hits for anonymous readers, before sessions, auth and the view.
+    "ports.middleware.PageCacheMiddleware",
+    "ports.middleware.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,6 +126,32 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# An optional read replica for public pages (ports.routers).
+if DATABASE_REPLICA_URL := os.environ.get("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["ports.routers.ReplicaRouter"]
+
+# Long work (registry imports from the admin, cache warming) runs in a task
+# worker (`manage.py db_worker`), queued in the database every app server
+# shares. TASKS_IMMEDIATE=true (the default with DEBUG) runs them inside the
+# request instead, so development needs no worker.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if env_bool("TASKS_IMMEDIATE", DEBUG)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -137,6 +169,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "portwiki",
+            # Room for a page cache (Django's default is 300 entries), and
+            # for a version token per port an import touches.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 

@@ -123,22 +123,33 @@ def test_an_import_refreshes_the_ports_it_touches_and_the_lists(client):
 
 
 def test_an_import_leaves_other_ports_cached(client, django_assert_num_queries):
+    # Registered ports around 4200, four of them between it and 5000: 5000
+    # does not list 4200 among its nearby ports.
+    between = [
+        [f"s{n}", str(n), "tcp", f"Service {n}"]
+        for n in (4000, 4100, 4150, 4300, 4400, 4500, 4600)
+    ]
+    importing.import_registry(registry_csv(*between), file_name="0.csv")
     client.get("/ports/5000/")
     importing.import_registry(
-        registry_csv(["alpha", "4200", "tcp", "Alpha service"]), file_name="1.csv"
+        registry_csv(["alpha", "4200", "tcp", "Alpha service"], *between),
+        file_name="1.csv",
     )
     with django_assert_num_queries(0):
         client.get("/ports/5000/")
 
 
-def test_a_large_import_starts_a_new_generation(client):
+def test_a_large_import_refreshes_every_port_page_with_one_token(
+    client, django_assert_num_queries
+):
     client.get("/ports/5000/")
-    old = caching._versions(caching.GENERATION_KEY)
-    caching.invalidate_ports(range(caching.BULK_PORTS + 1))
-    assert caching._versions(caching.GENERATION_KEY) != old
+    client.get("/")
+    old = caching._versions(caching.ALL_PORTS_KEY)
     make_assignment("late", 5000)  # written without an import: not invalidated
     caching.invalidate_ports(range(caching.BULK_PORTS + 1))
+    assert caching._versions(caching.ALL_PORTS_KEY) != old
     assert "late" in body(client.get("/ports/5000/"))
+    assert queries_of(client, "/") > 0  # the listings too
 
 
 def test_ports_in_ranges_expands_ranges_and_skips_portless_rows():

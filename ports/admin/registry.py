@@ -8,8 +8,9 @@ would take the assignment's history with it.
 
 The import page is django-import-export's, with its two steps replaced:
 the upload is previewed by ports.importing (counts first, then the changed,
-withdrawn and invalid rows), and the confirmation applies that plan only if
-the stored file and the registry are still what was previewed.
+withdrawn and invalid rows), and the confirmation queues a task
+(ports.tasks.registry_import) that applies that plan only if the stored file
+and the registry are still what was previewed; a status page follows it.
 """
 
 import datetime
@@ -18,11 +19,12 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.tasks import TaskResultStatus
+from django.tasks.exceptions import TaskResultDoesNotExist
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +33,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
-from .. import importing, registry
+from .. import importing, registry, tasks
 from ..models import Assignment, ImportRun, KnownUse, Port, RegistryChange
 from ..resources import AssignmentResource
 from .mixins import HistoryAdminMixin
@@ -113,6 +115,14 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).current()
 
+    def get_urls(self):
+        status = path(
+            "import/status/<str:result_id>/",
+            self.admin_site.admin_view(self.import_status_view),
+            name="%s_%s_import_status" % self.get_model_info(),
+        )
+        return [status, *super().get_urls()]
+
     def import_action(self, request, **kwargs):
         """Upload → preview: plan the import, store the file, show the plan."""
         if not self.has_import_permission(request):
@@ -161,51 +171,98 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
                 _("The stored file is not the one previewed; nothing was imported."),
             )
             return self._redirect_to_import()
-        file_name = confirm.cleaned_data["original_file_name"]
-        skip_invalid = confirm.cleaned_data["skip_invalid"]
+        result = tasks.registry_import.enqueue(
+            stored_name=confirm.cleaned_data["import_file_name"],
+            sha256=confirm.cleaned_data["sha256"],
+            file_name=confirm.cleaned_data["original_file_name"],
+            skip_invalid=confirm.cleaned_data["skip_invalid"],
+            fingerprint=confirm.cleaned_data["fingerprint"],
+            user_id=request.user.pk,
+        )
+        return self._import_result(request, result)
+
+    def import_status_view(self, request, result_id):
+        """A queued import: its progress while it runs, its outcome once done."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
         try:
-            plan, run = importing.import_registry(
-                data,
-                file_name=file_name,
-                user=request.user,
-                skip_invalid=skip_invalid,
-                expected_fingerprint=confirm.cleaned_data["fingerprint"],
+            result = tasks.registry_import.get_result(result_id)
+        except (TaskResultDoesNotExist, ValueError, ValidationError):
+            raise Http404("No such import.") from None
+        return self._import_result(request, result)
+
+    def _import_result(self, request, result):
+        if not result.is_finished:
+            status_url = reverse(
+                "admin:ports_assignment_import_status",
+                args=[result.id],
+                current_app=self.admin_site.name,
             )
-        except importing.PlanOutdated as outdated:
-            # Show what the file would do now, with a fresh confirmation.
-            messages.error(request, str(outdated))
-            try:
-                plan = importing.plan_import(
-                    data, file_name=file_name, skip_invalid=skip_invalid
-                )
-            except importing.ImportRefused:
-                storage.remove()
-                return self._redirect_to_import()
-            if not plan.has_changes:
-                storage.remove()
-            context = self._preview_context(
-                plan, storage.name if plan.has_changes else ""
+            if request.method == "POST":
+                return HttpResponseRedirect(status_url)
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Importing the registry file"),
+                "opts": self.model._meta,
+                "result": result,
+                "file_name": result.kwargs["file_name"],
+                "progress": tasks.import_progress(result.id),
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(
+                request, "admin/ports/assignment/import_status.html", context
             )
-            upload_form = self.get_import_form_class(request)(
-                self.get_import_formats(), self.get_import_resource_classes(request)
+        file_name = result.kwargs["file_name"]
+        if result.status != TaskResultStatus.SUCCESSFUL:
+            messages.error(
+                request,
+                _("The import of %(file)s failed; nothing was imported: %(error)s")
+                % {
+                    "file": file_name,
+                    "error": result.errors[-1].traceback.strip().splitlines()[-1]
+                    if result.errors
+                    else "",
+                },
             )
-            return self._import_response(request, upload_form, context)
-        except importing.ImportRefused as refused:
-            storage.remove()
-            messages.error(request, str(refused))
             return self._redirect_to_import()
-        storage.remove()
-        self._log(request, run, plan)
+        outcome = result.return_value
+        if outcome["outcome"] == "outdated":
+            return self._preview_again(request, result, outcome["message"])
+        if outcome["outcome"] == "refused":
+            messages.error(request, outcome["message"])
+            return self._redirect_to_import()
         messages.success(
             request,
             _("Imported %(file)s as import run %(id)s: %(summary)s.")
-            % {"file": file_name, "id": run.pk, "summary": plan.summary()},
+            % {"file": file_name, "id": outcome["run"], "summary": outcome["summary"]},
         )
         return HttpResponseRedirect(
             reverse(
                 "admin:ports_assignment_changelist", current_app=self.admin_site.name
             )
         )
+
+    def _preview_again(self, request, result, message):
+        """The registry changed since the preview: show what the file does now."""
+        messages.error(request, message)
+        storage = self._storage(result.kwargs["stored_name"])
+        try:
+            data = storage.read()
+            plan = importing.plan_import(
+                data,
+                file_name=result.kwargs["file_name"],
+                skip_invalid=result.kwargs["skip_invalid"],
+            )
+        except (OSError, importing.ImportRefused):
+            storage.remove()
+            return self._redirect_to_import()
+        if not plan.has_changes:
+            storage.remove()
+        context = self._preview_context(plan, storage.name if plan.has_changes else "")
+        upload_form = self.get_import_form_class(request)(
+            self.get_import_formats(), self.get_import_resource_classes(request)
+        )
+        return self._import_response(request, upload_form, context)
 
     def _storage(self, name=None):
         storage_class = self.get_tmp_storage_class()
@@ -298,17 +355,6 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
     def _redirect_to_import(self):
         return HttpResponseRedirect(
             reverse("admin:ports_assignment_import", current_app=self.admin_site.name)
-        )
-
-    def _log(self, request, run, plan):
-        LogEntry.objects.log_actions(
-            request.user.pk,
-            [run],
-            ADDITION,
-            change_message=(
-                f"Imported {run.file_name} (SHA-256 {run.sha256}): {plan.summary()}"
-            ),
-            single_object=True,
         )
 
 

@@ -1,0 +1,120 @@
+"""
+Cache hits answered by PageCacheMiddleware, before sessions, authentication
+and the view: the same response the whole stack would give.
+"""
+
+import re
+from unittest import mock
+
+import pytest
+from django.test import Client
+
+from ports import caching
+from ports.models import FeedbackPrompt
+
+from .factories import make_published_story, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def prompt(db):
+    return FeedbackPrompt.objects.create(
+        question="Was this page helpful?", yes_label="Yes", no_label="No", thanks="Ta"
+    )
+
+
+def test_a_hit_never_reaches_the_view_or_the_session(client):
+    make_published_story(4700, title="Early answer")
+    first = client.get("/ports/4700/")
+    with (
+        mock.patch("ports.views.cached_page", side_effect=AssertionError("view")),
+        mock.patch(
+            "django.contrib.sessions.middleware.SessionMiddleware.process_request",
+            side_effect=AssertionError("session"),
+        ),
+    ):
+        second = client.get("/ports/4700/")
+    assert second.status_code == 200
+    assert second.content == first.content  # the same reader, the same token
+
+
+def test_a_hit_carries_the_headers_of_a_miss(prompt):
+    miss = Client().get("/ports/4701/")
+    hit = Client().get("/ports/4701/")
+    for header in (
+        "Content-Type",
+        "Content-Language",
+        "Cache-Control",
+        "ETag",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+    ):
+        assert hit[header] == miss[header], header
+    assert set(re.split(r",\s*", hit["Vary"])) == set(re.split(r",\s*", miss["Vary"]))
+    # A new reader gets their own CSRF cookie, and the form a token for it.
+    assert "csrftoken" in hit.cookies
+    assert caching.CSRF_PLACEHOLDER not in hit.content.decode()
+
+
+def test_a_hit_answers_conditional_and_head_requests():
+    etag = Client().get("/ports/4702/")["ETag"]
+    assert Client().get("/ports/4702/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    head = Client().head("/ports/4702/")
+    assert head.status_code == 200 and head.content == b""
+
+
+def test_each_language_gets_its_own_hit():
+    for path in ("/de/ports/4703/", "/fr/ports/4703/", "/ports/4703/"):
+        Client().get(path)
+    german = Client().get("/de/ports/4703/")
+    french = Client().get("/fr/ports/4703/")
+    english = Client().get("/ports/4703/", HTTP_ACCEPT_LANGUAGE="de")
+    assert german["Content-Language"] == "de" and '<html lang="de"' in german.text
+    assert french["Content-Language"] == "fr" and '<html lang="fr"' in french.text
+    # Without a prefix the page is English, whatever the browser asks for.
+    assert english["Content-Language"] == "en" and '<html lang="en"' in english.text
+
+
+def test_a_session_cookie_goes_down_the_whole_stack(client):
+    staff = Client()
+    staff.force_login(make_user("editor", role="Editor"))
+    client.get("/ports/4704/")  # cached for anonymous readers
+    with mock.patch("ports.caching.cached_response") as early:
+        response = staff.get("/ports/4704/")
+    early.assert_not_called()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_pages_without_a_scope_and_writes_are_never_answered_early(client):
+    with mock.patch("ports.caching.cached_response") as early:
+        client.get("/robots.txt")
+        client.get("/admin/login/")
+        client.post("/ports/4705/feedback/", {"helpful": "yes"})
+        client.get("/ports/4705/?thanks=yes")
+    early.assert_not_called()
+
+
+def test_previews_are_never_cached():
+    story = make_published_story(4706, title="Live words")
+    story.title = "Draft words"
+    story.save()
+    staff = Client()
+    staff.force_login(make_user("chief", is_superuser=True))
+    for _ in range(2):
+        response = staff.get(f"/preview/stories/{story.pk}/")
+        assert "Draft words" in response.text
+        assert "no-store" in response["Cache-Control"]
+    # Readers still get the live version, never the preview.
+    assert "Draft words" not in Client().get("/ports/4706/").text
+
+
+def test_compressed_for_readers_who_accept_gzip():
+    import gzip
+
+    Client().get("/ports/4707/")
+    hit = Client().get("/ports/4707/", HTTP_ACCEPT_ENCODING="gzip")
+    assert hit["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in hit["Vary"]
+    assert b"<html" in gzip.decompress(hit.content)
