@@ -260,3 +260,91 @@ def answer(request, *, number: int, language: str, prompt) -> Reply:
         return Reply("again", thanks_message("again", prompt))
     state = "1" if vote.helpful else "no"
     return Reply(state, thanks_message(state, prompt), ask_comment=not vote.helpful)
+
+
+# What editors see ---------------------------------------------------------------
+
+
+RECENT_COMMENTS = 3
+
+
+@dataclass
+class ReportRow:
+    """One story in one language: its votes, share helpful and recent comments."""
+
+    story_id: int
+    port: int
+    title: str
+    language: str
+    votes: int
+    helpful: int
+    last_vote: object
+    comments: list
+
+    @property
+    def not_helpful(self) -> int:
+        return self.votes - self.helpful
+
+    @property
+    def helpful_percent(self) -> float | None:
+        return round(100 * self.helpful / self.votes, 1) if self.votes else None
+
+    @property
+    def language_name(self) -> str:
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
+
+    @property
+    def recent_comments(self) -> str:
+        return "\n".join(comment for _at, comment in self.comments)
+
+
+def feedback_report(*, since=None, language: str = "") -> list[ReportRow]:
+    """
+    Votes per story and language (stories readers saw when they answered),
+    least helpful first, with each row's latest comments; in three queries.
+    """
+    from django.db.models import Count, Max, Q
+
+    votes = FeedbackVote.objects.filter(story__isnull=False)
+    if since is not None:
+        votes = votes.filter(created_at__gte=since)
+    if language:
+        votes = votes.filter(language=language)
+    groups = list(
+        votes.values("story_id", "language")
+        .annotate(
+            votes=Count("pk"),
+            helpful_votes=Count("pk", filter=Q(helpful=True)),
+            last_vote=Max("created_at"),
+        )
+        .order_by()
+    )
+    stories = Story.objects.only("port_id", "title_en").in_bulk(
+        {group["story_id"] for group in groups}
+    )
+    comments = {}
+    for story_id, code, created_at, comment in (
+        votes.exclude(comment="")
+        .order_by("-created_at", "-pk")
+        .values_list("story_id", "language", "created_at", "comment")
+    ):
+        found = comments.setdefault((story_id, code), [])
+        if len(found) < RECENT_COMMENTS:
+            found.append((created_at, comment))
+    rows = [
+        ReportRow(
+            story_id=group["story_id"],
+            port=stories[group["story_id"]].port_id,
+            title=stories[group["story_id"]].title_en,
+            language=group["language"],
+            votes=group["votes"],
+            helpful=group["helpful_votes"],
+            last_vote=group["last_vote"],
+            comments=comments.get((group["story_id"], group["language"]), []),
+        )
+        for group in groups
+    ]
+    rows.sort(
+        key=lambda row: (row.helpful / row.votes, -row.votes, row.port, row.language)
+    )
+    return rows

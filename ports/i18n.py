@@ -107,7 +107,9 @@ def page_alternates(request) -> list[Alternate]:
 
 
 def translated_field_names(model) -> tuple[str, ...]:
-    return tuple(translator.get_options_for_model(model).fields)
+    """The model's translated fields, in the model's order."""
+    translated = translator.get_options_for_model(model).fields
+    return tuple(f.name for f in model._meta.concrete_fields if f.name in translated)
 
 
 def localized_values(instance, *, only=None) -> dict[str, str]:

@@ -11,6 +11,7 @@ value does not come back on import) and leaves "+", "-" and "@" alone.
 """
 
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from . import importing, registry
@@ -152,3 +153,46 @@ class AssignmentResource(resources.ModelResource):
         )
         result.total_rows = plan.total_rows
         return result
+
+
+class FeedbackReportResource(resources.Resource):
+    """
+    The feedback report's rows (ports.feedback.ReportRow) as a spreadsheet.
+    Readers' comments are escaped like registry text: a comment starting
+    with "=" must not run as a formula on an editor's computer.
+    """
+
+    port = fields.Field(attribute="port", column_name=_("Port"))
+    title = fields.Field(
+        attribute="title", column_name=_("Story"), widget=RegistryTextWidget()
+    )
+    language = fields.Field(attribute="language", column_name=_("Language"))
+    votes = fields.Field(attribute="votes", column_name=_("Votes"))
+    helpful = fields.Field(attribute="helpful", column_name=_("Helpful"))
+    not_helpful = fields.Field(attribute="not_helpful", column_name=_("Not helpful"))
+    helpful_percent = fields.Field(
+        attribute="helpful_percent", column_name=_("Helpful %")
+    )
+    last_vote = fields.Field(
+        attribute="last_vote",
+        column_name=_("Last answer"),
+        widget=widgets.DateTimeWidget(format="%Y-%m-%d %H:%M"),
+    )
+    recent_comments = fields.Field(
+        attribute="recent_comments",
+        column_name=_("Recent comments"),
+        widget=RegistryTextWidget(),
+    )
+
+    class Meta:
+        fields = (
+            "port",
+            "title",
+            "language",
+            "votes",
+            "helpful",
+            "not_helpful",
+            "helpful_percent",
+            "last_vote",
+            "recent_comments",
+        )

@@ -5,18 +5,27 @@ Who may do what is decided by ports.workflow and enforced by ports.services;
 this module only shows it and routes requests there.
 """
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
-from modeltranslation.utils import build_localized_fieldname
 
 from .. import services, workflow
 from ..choices import RangeClass, StoryStatus
@@ -25,6 +34,7 @@ from ..models import (
     FAQ,
     Assignment,
     Citation,
+    FeedbackVote,
     RelatedPort,
     Story,
     StoryRevision,
@@ -32,22 +42,8 @@ from ..models import (
 )
 from ..revisions import story_snapshot
 from .filters import RegistryChangedFilter
-from .mixins import HistoryAdminMixin
+from .mixins import HistoryAdminMixin, TranslationTabsMixin
 from .story_forms import STEPS, PortNumberField, StoryChangeForm
-
-SOURCE_LANGUAGE = "en"
-
-
-def localized(field, *, source):
-    """The translation fields of `field`: English only, or all the others."""
-    codes = [code for code, _name in settings.LANGUAGES]
-    if source:
-        return [build_localized_fieldname(field, SOURCE_LANGUAGE)]
-    return [
-        build_localized_fieldname(field, code)
-        for code in codes
-        if code != SOURCE_LANGUAGE
-    ]
 
 
 class StoryPartInline:
@@ -78,43 +74,18 @@ class CitationInline(StoryPartInline, admin.TabularInline):
     fields = ("position", "title", "publisher", "url", "accessed_on", "note")
 
 
+# Translated fields are listed once: modeltranslation puts in every
+# language's field, and the story admin's media shows them as tabs.
 class FAQInline(StoryPartInline, TranslationStackedInline):
     model = FAQ
     extra = 0
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "position",
-                    *localized("question", source=True),
-                    *localized("answer", source=True),
-                )
-            },
-        ),
-        (
-            _("Translations"),
-            {
-                "classes": ("collapse",),
-                "fields": (
-                    *localized("question", source=False),
-                    *localized("answer", source=False),
-                ),
-            },
-        ),
-    )
+    fields = ("position", "question", "answer")
 
 
 class RelatedPortInline(StoryPartInline, TranslationStackedInline):
     model = RelatedPort
     extra = 0
-    fieldsets = (
-        (None, {"fields": ("port", *localized("note", source=True), "position")}),
-        (
-            _("Translations"),
-            {"classes": ("collapse",), "fields": localized("note", source=False)},
-        ),
-    )
+    fields = ("port", "note", "position")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "port":
@@ -164,8 +135,29 @@ class WorkQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def with_helpful_share(queryset):
+    """Stories with their readers' votes and the share that found them helpful."""
+    votes = (
+        FeedbackVote.objects.filter(story=OuterRef("pk"))
+        .order_by()
+        .values("story")
+    )
+    count = votes.annotate(n=Count("pk")).values("n")
+    helpful = votes.annotate(n=Count("pk", filter=Q(helpful=True))).values("n")
+    vote_count = Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+    return queryset.annotate(
+        vote_count=vote_count,
+        helpful_share=ExpressionWrapper(
+            100.0
+            * Coalesce(Subquery(helpful, output_field=IntegerField()), Value(0))
+            / NullIf(vote_count, Value(0)),
+            output_field=FloatField(),
+        ),
+    )
+
+
 @admin.register(Story)
-class StoryAdmin(TranslationAdmin):
+class StoryAdmin(TranslationTabsMixin, TranslationAdmin):
     form = StoryChangeForm
     change_form_template = "admin/ports/story/change_form.html"
     list_display = (
@@ -176,6 +168,7 @@ class StoryAdmin(TranslationAdmin):
         "live_state",
         "last_reviewed_at",
         "updated_at",
+        "helpful",
     )
     list_display_links = ("port", "title")
     list_filter = (
@@ -201,32 +194,22 @@ class StoryAdmin(TranslationAdmin):
         "last_reviewed_at",
     )
     fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "port",
-                    *localized("title", source=True),
-                    *localized("summary", source=True),
-                    *localized("body", source=True),
-                    "edit_version",
-                )
-            },
-        ),
-        (
-            _("Translations"),
-            {
-                "classes": ("collapse",),
-                "fields": (
-                    *localized("title", source=False),
-                    *localized("summary", source=False),
-                    *localized("body", source=False),
-                ),
-            },
-        ),
+        (None, {"fields": ("port", "title", "summary", "body", "edit_version")}),
         (_("Authors"), {"fields": ("authors",)}),
         (_("Publishing"), {"classes": ("collapse",), "fields": readonly_fields}),
     )
+
+    def get_queryset(self, request):
+        return with_helpful_share(super().get_queryset(request))
+
+    @admin.display(description=_("helpful %"), ordering="helpful_share")
+    def helpful(self, obj):
+        if not obj.vote_count:
+            return "–"
+        return _("%(share).0f%% of %(votes)s") % {
+            "share": obj.helpful_share,
+            "votes": obj.vote_count,
+        }
 
     @admin.display(description=_("range class"), ordering="port__range_class")
     def range_class(self, obj):
