@@ -253,9 +253,10 @@ def invalidate_import(run) -> None:
     of the ports near them (their neighbour lists) and of stories that list
     them as related ports (their service names).
     """
-    if not run.changes.exists():
+    ranges = list(run.changes.values_list("port_low", "port_high"))
+    if not ranges:
         return  # the same registry: no page shows anything new
-    touched = ports_in_ranges(run.changes.values_list("port_low", "port_high"))
+    touched = ports_in_ranges(ranges)
     if len(touched) > BULK_PORTS:
         invalidate_ports(touched)
         return
