@@ -17,10 +17,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
 from .choices import PORT_MAX, PORT_MIN
 from .models import FeedbackVote, Port, Story
+from .revisions import Localized
 
 # A form field people never see or fill in; simple bots fill in every field.
 HONEYPOT_FIELD = "website"
@@ -205,12 +208,35 @@ class Reply:
 THANKS_STATES = ("1", "no", "comment", "again")
 
 
+def prompt_texts(prompt, language: str) -> dict[str, Localized]:
+    """
+    The prompt's texts in the reader's language: the editors' wording where
+    the prompt has it in that language, else the site's own (translated in
+    the message catalogues), so the question is asked on every page in every
+    language even before editors have written or translated a prompt.
+    """
+    defaults = {
+        "question": _("Was this page helpful?"),
+        "yes_label": _("Yes"),
+        "no_label": _("No"),
+        "comment_prompt": _("What was missing or wrong? (optional)"),
+        "thanks": _("Thank you for your feedback."),
+    }
+    texts = {}
+    for field, default in defaults.items():
+        value = ""
+        if prompt is not None:
+            value = getattr(prompt, build_localized_fieldname(field, language), "")
+        texts[field] = Localized(value or str(default), language)
+    return texts
+
+
 def thanks_message(state: str, prompt) -> str:
     if state == "comment":
         return _("Thank you. Your comment goes to the editors of this page.")
     if state == "again":
         return _("You have already answered for this page today. Thank you!")
-    return prompt.thanks if prompt is not None else _("Thank you for your answer.")
+    return str(prompt_texts(prompt, get_language())["thanks"])
 
 
 def answer(request, *, number: int, language: str, prompt) -> Reply:

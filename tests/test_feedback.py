@@ -426,3 +426,32 @@ def test_published_story_factory_still_votes(db):
     response = reader().post("/ports/4500/feedback/", {"helpful": "yes"})
     assert response.status_code == 302
     assert FeedbackVote.objects.get().story.port_id == 4500
+
+
+def test_without_a_prompt_the_site_asks_in_the_readers_language(db):
+    """Before editors write a prompt, the catalogues' wording is used."""
+    from ports.models import FeedbackPrompt
+
+    assert not FeedbackPrompt.objects.exists()
+    box = feedback_box(reader().get("/ru/ports/80/").content.decode())
+    assert (
+        '<h2 id="feedback-heading" lang="ru">Была ли эта страница полезной?</h2>' in box
+    )
+    assert 'lang="ru">Да</button>' in box and 'lang="ru">Нет</button>' in box
+    response = reader().post("/ru/ports/80/feedback/", {"helpful": "yes"}, **JSON)
+    assert response.json()["message"] == "Спасибо за ваш отзыв."
+
+
+def test_an_untranslated_prompt_field_uses_the_sites_wording(db):
+    from ports.models import FeedbackPrompt
+
+    FeedbackPrompt.objects.create(
+        question_en="Did this help?",
+        yes_label_en="Yep",
+        no_label_en="Nope",
+        thanks_en="Cheers.",
+    )
+    english = feedback_box(reader().get("/ports/80/").content.decode())
+    assert 'lang="en">Did this help?</h2>' in english
+    german = feedback_box(reader().get("/de/ports/80/").content.decode())
+    assert 'lang="de">War diese Seite hilfreich?</h2>' in german

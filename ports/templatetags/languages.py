@@ -3,7 +3,12 @@
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import get_language_bidi, get_language_info, override
+from django.utils.translation import (
+    get_language,
+    get_language_bidi,
+    get_language_info,
+    override,
+)
 
 from .. import i18n
 
@@ -64,3 +69,11 @@ def dir_attr(language):
     if (text == "rtl") == page_is_rtl:
         return ""
     return format_html(' dir="{}"', text)
+
+
+@register.simple_tag
+def feedback_texts(prompt):
+    """The feedback prompt's texts in the reader's language (ports.feedback)."""
+    from ..feedback import prompt_texts
+
+    return prompt_texts(prompt, get_language())
