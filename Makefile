@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint migrations-check setup-run setup-dev clean messages
+.PHONY: run test lint migrations-check setup-run setup-dev clean messages bench
 
 # The reader site's languages. Its catalogues hold the strings readers see;
 # the admin (at /admin/, never language-prefixed) is in English.
@@ -41,6 +41,10 @@ run: setup-run
 test: $(VENV)/.installed-dev
 	DEBUG=true $(MANAGE) compile_translations
 	DEBUG=true $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production-like benchmark: PostgreSQL, Redis, gunicorn, wrk, nginx (see README).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -42,16 +42,14 @@ def request_language(request) -> str:
     i18n_patterns_used, prefixed_default_language = is_language_prefix_patterns_used(
         urlconf
     )
-    language = translation.get_language_from_request(
-        request, check_path=i18n_patterns_used
-    )
-    if (
-        i18n_patterns_used
-        and not prefixed_default_language
-        and not translation.get_language_from_path(request.path_info)
-    ):
-        language = settings.LANGUAGE_CODE
-    return language
+    if i18n_patterns_used:
+        # The URL decides, without parsing cookies or Accept-Language.
+        language = translation.get_language_from_path(request.path_info)
+        if language:
+            return language
+        if not prefixed_default_language:
+            return settings.LANGUAGE_CODE
+    return translation.get_language_from_request(request, check_path=i18n_patterns_used)
 
 
 def _no_response(request):  # the skipped middleware never call down the stack

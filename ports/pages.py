@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import cached_property
 from itertools import groupby
 
+from django.db import connections, router
 from django.db.models import (
     Exists,
     ExpressionWrapper,
@@ -324,20 +325,7 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
         .only(*STORY_PAGE_FIELDS)
         .first()
     )
-    registered = Assignment.objects.filter(status=AssignmentStatus.ASSIGNED).only(
-        "service_name", "description", "port_low", "port_high"
-    )
-    below = list(
-        # port_low < n as well, so that the index scan starts below n.
-        registered.filter(
-            port_high__lt=number, port_low__lt=number, port_low__gte=low
-        ).order_by("-port_low", "-port_high", "service_name")[:NEIGHBOUR_ROWS]
-    )
-    above = list(
-        registered.filter(port_low__gt=number, port_low__lte=high).order_by(
-            "port_low", "port_high", "service_name"
-        )[:NEIGHBOUR_ROWS]
-    )
+    below, above = _neighbour_rows(number, low, high)
     history = list(
         RegistryChange.objects.filter(covering(RegistryChange, number))
         .select_related("assignment")
@@ -391,6 +379,57 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
                 [item["port"] for item in page.story_page.related]
             )
     return page
+
+
+@dataclass(frozen=True)
+class _NeighbourRow:
+    port_low: int
+    port_high: int
+    service_name: str
+    description: str
+
+
+# Both sides in one round trip. Each side is an index scan that stops after
+# NEIGHBOUR_ROWS rows (port_low < n below, so the scan starts below n); the
+# row numbers, taken over those few rows only, keep each side's order
+# through the UNION.
+_NEIGHBOURS_SQL = """
+SELECT 0, ROW_NUMBER() OVER (
+    ORDER BY port_low DESC, port_high DESC, service_name
+), port_low, port_high, service_name, description FROM (
+    SELECT port_low, port_high, service_name, description FROM {table}
+    WHERE status = %s AND port_high < %s AND port_low < %s AND port_low >= %s
+    ORDER BY port_low DESC, port_high DESC, service_name
+    LIMIT %s
+) AS below
+UNION ALL
+SELECT 1, ROW_NUMBER() OVER (
+    ORDER BY port_low, port_high, service_name
+), port_low, port_high, service_name, description FROM (
+    SELECT port_low, port_high, service_name, description FROM {table}
+    WHERE status = %s AND port_low > %s AND port_low <= %s
+    ORDER BY port_low, port_high, service_name
+    LIMIT %s
+) AS above
+ORDER BY 1, 2
+"""
+
+
+def _neighbour_rows(number: int, low: int, high: int):
+    """Registered rows nearest below and above `number` within [low, high]."""
+    assigned = AssignmentStatus.ASSIGNED.value
+    sql = _NEIGHBOURS_SQL.format(table=Assignment._meta.db_table)
+    params = [
+        *(assigned, number, number, low, NEIGHBOUR_ROWS),
+        *(assigned, number, high, NEIGHBOUR_ROWS),
+    ]
+    with connections[router.db_for_read(Assignment)].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    sides = ([], [])
+    for side, _n, *values in rows:
+        sides[side].append(_NeighbourRow(*values))
+    return sides
 
 
 def related_services(numbers) -> dict:
