@@ -56,7 +56,7 @@ READER_URLS = [
     "/",
     "/ports/",
     "/ports/4321/",
-    "/ports/well-known/",
+    "/ports/system/",
     "/search/?q=4321",
     "/ports/no-such-page/",
 ]
