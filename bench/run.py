@@ -313,6 +313,9 @@ def main():
     # and the planner then picks bitmap scans and sorts over index scans.
     analyze()
     manage("collectstatic", "--noinput", stdout=subprocess.DEVNULL)
+    commands = ROOT / "ports" / "management" / "commands"
+    if (commands / "compile_translations.py").exists():  # message catalogues
+        manage("compile_translations", stdout=subprocess.DEVNULL)
     subprocess.run(
         ["redis-cli", "-n", "7", "FLUSHDB"], stdout=subprocess.DEVNULL, check=False
     )
