@@ -172,9 +172,16 @@ class LanguageGaps:
 
     missing: list
     outdated: list
+    # How many fields have English text to translate.
+    source_fields: int = 0
 
     def __bool__(self):
         return bool(self.missing or self.outdated)
+
+    @property
+    def untranslated(self) -> bool:
+        """Nothing translated at all: every field with English is missing."""
+        return bool(self.missing) and len(self.missing) == self.source_fields
 
 
 def translation_gaps(instance, *, label_prefix="") -> dict[str, LanguageGaps]:
@@ -188,11 +195,12 @@ def translation_gaps(instance, *, label_prefix="") -> dict[str, LanguageGaps]:
     gaps = {}
     fields = translated_field_names(type(instance))
     for code in translation_languages():
-        missing, outdated = [], []
+        missing, outdated, source_fields = [], [], 0
         for field_name in fields:
             english = getattr(instance, build_localized_fieldname(field_name, "en"))
             if not english:
                 continue
+            source_fields += 1
             name = build_localized_fieldname(field_name, code)
             label = f"{label_prefix}{instance._meta.get_field(field_name).verbose_name}"
             if not getattr(instance, name):
@@ -202,7 +210,7 @@ def translation_gaps(instance, *, label_prefix="") -> dict[str, LanguageGaps]:
             translated_at = _stamp(stamps, name)
             if english_at and (translated_at is None or english_at > translated_at):
                 outdated.append(label)
-        gaps[code] = LanguageGaps(missing=missing, outdated=outdated)
+        gaps[code] = LanguageGaps(missing, outdated, source_fields)
     return gaps
 
 
@@ -212,4 +220,5 @@ def merge_gaps(*parts: dict[str, LanguageGaps]) -> dict[str, LanguageGaps]:
         for code, gaps in part.items():
             merged[code].missing.extend(gaps.missing)
             merged[code].outdated.extend(gaps.outdated)
+            merged[code].source_fields += gaps.source_fields
     return merged

@@ -179,6 +179,9 @@ def test_completeness_page_lists_missing_languages_and_the_prompt(editor_client)
     assert 'data-state="missing"' in ja[0]
     assert "summary" in ja[1] and "body" in ja[1] and "title" not in ja[1]
     assert "only stories with gaps" in html.lower()
+    # Nothing of it is in German: said once, not field by field.
+    de = cell(html, "Port 373: legent-1", "de")
+    assert "not translated" in de[1] and "summary" not in de[1]
 
 
 def test_the_prompt_is_flagged_when_its_english_changes(editor_client):
