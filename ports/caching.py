@@ -25,7 +25,9 @@ the reader's token on the way out, and the ETag is computed without it.
 
 import bisect
 import hashlib
+import struct
 import uuid
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,11 +39,13 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.middleware.gzip import re_accepts_gzip as accepts_gzip
 from django.utils import timezone
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
     patch_cache_control,
+    patch_vary_headers,
 )
 from django.utils.http import http_date
 from django.utils.translation import get_language
@@ -301,17 +305,75 @@ def _entry(page: Page) -> dict:
         "etag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
         "last_modified": page.last_modified.timestamp() if page.last_modified else None,
         "personal": page.personal,
+        "gzip": _gzip_parts(body, personal=page.personal),
     }
+
+
+# Compressed once when the page is cached, not for every reader: the page is
+# deflated in two pieces around the CSRF placeholder, each ending on a byte
+# boundary (a sync flush), and a reader's response is the first piece, their
+# token deflated on its own, and the second: one valid deflate stream
+# (compressed pieces concatenate as long as only the last one is final).
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+GZIP_MIN_BYTES = 200  # as GZipMiddleware: smaller bodies do not shrink
+
+
+def _deflate(data: bytes, *, final: bool) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    end = zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH
+    return compressor.compress(data) + compressor.flush(end)
+
+
+def _gzip_parts(body: bytes, *, personal: bool) -> list[bytes] | None:
+    if len(body) < GZIP_MIN_BYTES:
+        return None
+    if not personal:
+        return [_deflate(body, final=True)]
+    pieces = body.split(CSRF_PLACEHOLDER.encode())
+    if len(pieces) != 2:
+        return None  # left to GZipMiddleware
+    return [_deflate(pieces[0], final=False), _deflate(pieces[1], final=True)]
+
+
+def _gzipped(entry: dict, token: bytes | None) -> bytes:
+    """The entry's body, with the reader's token if personal, as gzip."""
+    parts = entry["gzip"]
+    if token is None:
+        data, deflated = entry["content"], parts[0]
+    else:
+        before, after = entry["content"].split(CSRF_PLACEHOLDER.encode())
+        data = before + token + after
+        deflated = parts[0] + _deflate(token, final=False) + parts[1]
+    trailer = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+    return _GZIP_HEADER + deflated + trailer
 
 
 def _response(request, entry: dict, *, cached: bool) -> HttpResponse:
     content = entry["content"]
+    etag = entry["etag"]
+    token = None
     if entry["personal"]:
-        content = content.replace(
-            CSRF_PLACEHOLDER.encode(), get_token(request).encode()
-        )
+        token = get_token(request).encode()
+        # A copy the reader's browser kept holds a token for the CSRF secret
+        # they had then: it is current only while they still have it (a
+        # reader whose cookie expired gets the page, not a 304).
+        secret = request.META["CSRF_COOKIE"].encode()
+        etag = f'{etag[:-1]}-{hashlib.sha256(secret).hexdigest()[:8]}"'
+    gzip = (
+        cached
+        and entry.get("gzip")
+        and accepts_gzip.search(request.headers.get("Accept-Encoding", ""))
+    )
+    if gzip:
+        content = _gzipped(entry, token)
+        etag = f"W/{etag}"  # the same page, another representation
+    elif token is not None:
+        content = content.replace(CSRF_PLACEHOLDER.encode(), token)
     response = HttpResponse(content, content_type=entry["content_type"])
-    response.headers["ETag"] = entry["etag"]
+    if gzip:
+        response.headers["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ("Accept-Encoding",))
+    response.headers["ETag"] = etag
     if entry["last_modified"] is not None:
         response.headers["Last-Modified"] = http_date(entry["last_modified"])
     if not cached:
@@ -322,7 +384,7 @@ def _response(request, entry: dict, *, cached: bool) -> HttpResponse:
         patch_cache_control(response, no_cache=True, private=entry["personal"])
     conditional = get_conditional_response(
         request,
-        etag=entry["etag"],
+        etag=etag,
         last_modified=entry["last_modified"] and int(entry["last_modified"]),
         response=response,
     )
