@@ -35,6 +35,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import IntegerField, Value
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -217,29 +218,19 @@ def stories_relating_to(numbers: Iterable[int]) -> set[int]:
     )
 
 
-def neighbour_ports(numbers: Iterable[int]) -> set[int]:
+def neighbour_ports(numbers: Iterable[int], registered: list[int]) -> set[int]:
     """
-    Ports whose "Nearby registered ports" may list one of these: a page lists
-    the three nearest registered ports on each side within its range class,
-    so these are the ports from the third registered port below each number
-    up to just before the fourth above (wide ranges can hide nearer ones
-    from the list below a port: one more is allowed on that side).
+    Ports whose "Nearby registered ports" may list one of these, given the
+    sorted starts of all registered ranges. A page lists the three nearest
+    registered ports on each side within its range class, so these are the
+    ports from the third registered port below each number up to just before
+    the fourth above (wide ranges can hide nearer ones from the list below a
+    port: one more is allowed on that side).
     """
     from .choices import RANGE_BOUNDS, range_class_for
-    from .models import Assignment
 
-    numbers = sorted(set(numbers))
-    if not numbers:
-        return set()
-    registered = sorted(
-        set(
-            Assignment.objects.filter(
-                status=AssignmentStatus.ASSIGNED, port_low__isnull=False
-            ).values_list("port_low", flat=True)
-        )
-    )
     found = set()
-    for number in numbers:
+    for number in sorted(set(numbers)):
         low, high = RANGE_BOUNDS[range_class_for(number)]
         below = bisect.bisect_left(registered, number)
         above = bisect.bisect_right(registered, number)
@@ -251,20 +242,48 @@ def neighbour_ports(numbers: Iterable[int]) -> set[int]:
     return found
 
 
-def invalidate_import(run) -> None:
+def invalidate_registry_ranges(ranges: Iterable[tuple[int | None, int | None]]):
     """
-    Pages of every port an import run added, changed or withdrew an entry on,
-    of the ports near them (their neighbour lists) and of stories that list
-    them as related ports (their service names).
+    An import changed registry entries on these (low, high) ranges: refresh
+    the pages of the ports they cover, of the ports near them (their
+    neighbour lists) and of stories that list them as related ports (their
+    service names), and the listings.
     """
-    ranges = list(run.changes.values_list("port_low", "port_high"))
+    from .models import Assignment, RelatedPort
+
+    ranges = list(ranges)
     if not ranges:
         return  # the same registry: no page shows anything new
     touched = ports_in_ranges(ranges)
     if len(touched) > BULK_PORTS:
         invalidate_ports(touched)
         return
-    invalidate_ports(touched | neighbour_ports(touched) | stories_relating_to(touched))
+    # One query: the starts of registered ranges, and the stories relating
+    # to the touched ports.
+    kind = IntegerField()
+    rows = (
+        Assignment.objects.filter(
+            status=AssignmentStatus.ASSIGNED, port_low__isnull=False
+        )
+        .order_by()
+        .values_list(Value(0, output_field=kind), "port_low")
+        .distinct()
+        .union(
+            RelatedPort.objects.filter(port_id__in=touched)
+            .order_by()
+            .values_list(Value(1, output_field=kind), "story__port_id"),
+            all=True,
+        )
+        .order_by()
+    )
+    registered, relating = [], set()
+    for row_kind, number in rows:
+        if row_kind:
+            relating.add(number)
+        else:
+            registered.append(number)
+    registered.sort()
+    invalidate_ports(touched | neighbour_ports(touched, registered) | relating)
 
 
 def is_cacheable(request) -> bool:

@@ -361,7 +361,9 @@ def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
     run.save(update_fields=["finished_at"])
     if progress is not None:
         progress(total, total)
-    caching.invalidate_import(run)
+    caching.invalidate_registry_ranges(
+        (change.values["port_low"], change.values["port_high"]) for change in changes
+    )
     return run
 
 

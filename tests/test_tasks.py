@@ -19,7 +19,9 @@ from ports.models import Assignment, ImportRun
 
 from .factories import make_published_story, registry_csv
 
-pytestmark = pytest.mark.django_db
+# The worker closes its database connection when it is done, as it would
+# between tasks: each test commits for real (and restores the migrated data).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 IMPORT_URL = "/admin/ports/assignment/import/"
 CONFIRM_URL = "/admin/ports/assignment/process_import/"
