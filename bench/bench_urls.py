@@ -1,7 +1,9 @@
 """URLs for the benchmark: the site plus a minimal view, the stack's ceiling."""
 
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import path
+
+from portwiki import urls as site
 
 MINIMAL_BODY = ("<!doctype html><title>minimal</title>" + "x" * 20_000).encode()
 
@@ -10,7 +12,8 @@ def minimal(request):
     return HttpResponse(MINIMAL_BODY)
 
 
-urlpatterns = [
-    path("_bench/minimal/", minimal),
-    path("", include("portwiki.urls")),
-]
+# The site's own patterns, not include()d: its language prefixes
+# (i18n_patterns) are only allowed in the root URLconf.
+urlpatterns = [path("_bench/minimal/", minimal), *site.urlpatterns]
+handler400 = getattr(site, "handler400", None) or "django.views.defaults.bad_request"
+handler500 = getattr(site, "handler500", None) or "django.views.defaults.server_error"
