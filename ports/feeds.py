@@ -1,10 +1,12 @@
 """RSS and Atom feeds of stories as they are published and updated."""
 
 import copy
+import re
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,12 @@ from .models import Story
 from .revisions import StoryPage
 
 FEED_ITEMS = 30
+# Characters XML 1.0 cannot hold; text pasted from elsewhere may carry them.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def feed_text(value) -> str:
+    return _NOT_XML_RE.sub("", str(value))
 
 
 class StoriesFeed(Feed):
@@ -48,10 +56,11 @@ class StoriesFeed(Feed):
         ]
 
     def item_title(self, item):
-        return str(item[1].title)
+        return feed_text(item[1].title)
 
     def item_description(self, item):
-        return str(item[1].summary)
+        # Feed readers take a description as HTML; the summary is plain text.
+        return escape(feed_text(item[1].summary))
 
     def item_link(self, item):
         return reverse("ports:port-detail", args=[item[0].port_id])

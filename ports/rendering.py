@@ -9,6 +9,7 @@ markers such as [^2] become links to the story's numbered sources.
 
 import re
 import xml.etree.ElementTree as etree
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
@@ -38,6 +39,19 @@ ALLOWED_ATTRIBUTES = {
     "div": {"class"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def safe_link(url: str) -> str:
+    """
+    The URL if a reader may follow it (http, https, mailto), else "": a stored
+    javascript: or data: address is shown as text, never as a link.
+    """
+    url = (url or "").strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return ""
+    return url if scheme in URL_SCHEMES else ""
 
 
 def citation_anchor(number):

@@ -238,8 +238,14 @@ def test_references_link_to_rfcs_and_handles_are_marked(client):
         reference="[RFC6335][RFC9110]",
     )
     html = client.get("/ports/4243/").content.decode()
-    assert '<a href="https://www.rfc-editor.org/rfc/rfc6335">RFC 6335</a>' in html
-    assert '<a href="https://www.rfc-editor.org/rfc/rfc9110">RFC 9110</a>' in html
+    assert (
+        '<a href="https://www.rfc-editor.org/rfc/rfc6335" '
+        'rel="noopener noreferrer">RFC 6335</a>'
+    ) in html
+    assert (
+        '<a href="https://www.rfc-editor.org/rfc/rfc9110" '
+        'rel="noopener noreferrer">RFC 9110</a>'
+    ) in html
     assert '<span class="handle" title="IANA contact handle">IETF_Chair</span>' in html
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
 from ..caching import CSRF_PLACEHOLDER
+from ..rendering import safe_link
 
 register = template.Library()
 
@@ -47,7 +48,8 @@ def registry_text(value):
         if rfc := _RFC_RE.match(item):
             parts.append(
                 format_html(
-                    '<a href="https://www.rfc-editor.org/rfc/rfc{}">RFC {}</a>',
+                    '<a href="https://www.rfc-editor.org/rfc/rfc{}" '
+                    'rel="noopener noreferrer">RFC {}</a>',
                     rfc[1],
                     rfc[1],
                 )
@@ -63,6 +65,12 @@ def registry_text(value):
         position = match.end()
     parts.append(escape(value[position:]))
     return mark_safe("".join(str(part) for part in parts))  # noqa: S308 (escaped)
+
+
+@register.filter
+def safe_url(value):
+    """A stored address if readers may follow it (http, https, mailto), else ""."""
+    return safe_link(value)
 
 
 @register.simple_tag(takes_context=True)
@@ -180,7 +188,11 @@ def article_data(page, url):
             {
                 "@type": "CreativeWork",
                 "name": citation["title"],
-                **({"url": citation["url"]} if citation["url"] else {}),
+                **(
+                    {"url": safe_link(citation["url"])}
+                    if safe_link(citation["url"])
+                    else {}
+                ),
                 **(
                     {
                         "publisher": {
