@@ -329,10 +329,10 @@ def _entry(page: Page) -> dict:
 
 
 # Compressed once when the page is cached, not for every reader: the page is
-# deflated in two pieces around the CSRF placeholder, each ending on a byte
-# boundary (a sync flush), and a reader's response is the first piece, their
-# token deflated on its own, and the second: one valid deflate stream
-# (compressed pieces concatenate as long as only the last one is final).
+# deflated in two pieces around the CSRF placeholder, the first ending on a
+# byte boundary (a sync flush), and a reader's response is the first piece,
+# their token as a stored (uncompressed) deflate block, and the second: one
+# valid deflate stream, as pieces concatenate while only the last is final.
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 GZIP_MIN_BYTES = 200  # as GZipMiddleware: smaller bodies do not shrink
 
@@ -341,6 +341,12 @@ def _deflate(data: bytes, *, final: bool) -> bytes:
     compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
     end = zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH
     return compressor.compress(data) + compressor.flush(end)
+
+
+def _stored_block(data: bytes) -> bytes:
+    """A non-final deflate block holding `data` as is (under 64 KB)."""
+    # Header bits BFINAL=0, BTYPE=00, padded to the byte, then LEN and NLEN.
+    return b"\x00" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
 
 
 def _gzip_parts(body: bytes, *, personal: bool) -> list[bytes] | None:
@@ -362,7 +368,7 @@ def _gzipped(entry: dict, token: bytes | None) -> bytes:
     else:
         before, after = entry["content"].split(CSRF_PLACEHOLDER.encode())
         data = before + token + after
-        deflated = parts[0] + _deflate(token, final=False) + parts[1]
+        deflated = parts[0] + _stored_block(token) + parts[1]
     trailer = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
     return _GZIP_HEADER + deflated + trailer
 
