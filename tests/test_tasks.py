@@ -3,6 +3,7 @@ Long work runs in the task worker: the admin's registry import is queued on
 confirmation and reported on a status page; cache warming fills the cache.
 """
 
+import io
 from pathlib import Path
 
 import pytest
@@ -165,4 +166,18 @@ def test_warming_fills_the_page_cache_readers_hit():
     with CaptureQueriesContext(connection) as queries:
         assert "Warm story" in Client().get("/ports/4800/").text
         Client().get("/de/")
+    assert len(queries) == 0
+
+
+def test_warm_cache_queues_home_lists_and_live_story_pages():
+    make_published_story(4810, title="Queued warm")
+    out = io.StringIO()
+    call_command(
+        "warm_cache", "--host", "testserver", "--http", "--language", "en", stdout=out
+    )
+    assert "Queued 6 pages in 1 languages" in out.getvalue()
+    run_worker()
+    with CaptureQueriesContext(connection) as queries:
+        for path in ("/", "/ports/", "/ports/dynamic/", "/ports/4810/"):
+            assert Client().get(path).status_code == 200
     assert len(queries) == 0
