@@ -191,6 +191,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
+# The reader's address as feedback votes see it: behind TRUSTED_PROXY_COUNT
+# proxies, from X-Forwarded-For, read from the right (the left is the client's).
+AXES_CLIENT_IP_CALLABLE = "ports.feedback.client_address"
 
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [

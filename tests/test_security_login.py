@@ -91,3 +91,24 @@ def test_force_login_is_not_counted(client, editor):
     client.force_login(editor)
     assert client.get("/admin/").status_code == 200
     assert not AccessAttempt.objects.exists()
+
+
+def test_behind_proxies_the_forwarded_address_counts(client, editor, settings):
+    """With one trusted proxy, the address it saw counts, not what a client adds."""
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def via_proxy(forwarded, password="guess"):
+        return client.post(
+            LOGIN,
+            {"username": "edna", "password": password},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        # A guesser rotating a made-up left-hand address is still one reader.
+        via_proxy(f"192.0.2.{number}, 203.0.113.7")
+    assert via_proxy("203.0.113.7", "right-password-1").status_code == 429
+    # Another reader behind the same proxy is not locked out.
+    assert via_proxy("198.51.100.9", "right-password-1").status_code == 302
+    assert AccessAttempt.objects.get(username="edna").ip_address == "203.0.113.7"
