@@ -329,10 +329,11 @@ def _entry(page: Page) -> dict:
 
 
 # Compressed once when the page is cached, not for every reader: the page is
-# deflated in two pieces around the CSRF placeholder, the first ending on a
-# byte boundary (a sync flush), and a reader's response is the first piece,
-# their token as a stored (uncompressed) deflate block, and the second: one
-# valid deflate stream, as pieces concatenate while only the last is final.
+# deflated in pieces between its CSRF placeholders (one per form), each but
+# the last ending on a byte boundary (a sync flush), and a reader's response
+# is those pieces with their token, as a stored (uncompressed) deflate block,
+# in each gap: one valid deflate stream, as pieces concatenate while only
+# the last is final.
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 GZIP_MIN_BYTES = 200  # as GZipMiddleware: smaller bodies do not shrink
 
@@ -352,12 +353,11 @@ def _stored_block(data: bytes) -> bytes:
 def _gzip_parts(body: bytes, *, personal: bool) -> list[bytes] | None:
     if len(body) < GZIP_MIN_BYTES:
         return None
-    if not personal:
-        return [_deflate(body, final=True)]
-    pieces = body.split(CSRF_PLACEHOLDER.encode())
-    if len(pieces) != 2:
-        return None  # left to GZipMiddleware
-    return [_deflate(pieces[0], final=False), _deflate(pieces[1], final=True)]
+    pieces = body.split(CSRF_PLACEHOLDER.encode()) if personal else [body]
+    return [
+        _deflate(piece, final=index == len(pieces) - 1)
+        for index, piece in enumerate(pieces)
+    ]
 
 
 def _gzipped(entry: dict, token: bytes | None) -> bytes:
@@ -366,9 +366,8 @@ def _gzipped(entry: dict, token: bytes | None) -> bytes:
     if token is None:
         data, deflated = entry["content"], parts[0]
     else:
-        before, after = entry["content"].split(CSRF_PLACEHOLDER.encode())
-        data = before + token + after
-        deflated = parts[0] + _stored_block(token) + parts[1]
+        data = entry["content"].replace(CSRF_PLACEHOLDER.encode(), token)
+        deflated = _stored_block(token).join(parts)
     trailer = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
     return _GZIP_HEADER + deflated + trailer
 
