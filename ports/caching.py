@@ -20,7 +20,11 @@ when it changed, Last-Modified; conditional requests are answered with 304.
 
 The feedback form needs each reader's own CSRF token, which a shared cached
 page cannot hold: pages are rendered with a placeholder that is replaced by
-the reader's token on the way out, and the ETag is computed without it.
+the reader's token on the way out. The cached copy's ETag is computed
+without it; a response's ETag adds a hash of the reader's CSRF secret, so a
+copy kept by a browser is current only for the secret its token was for.
+Cached pages are also stored gzipped, in pieces between the placeholders,
+so a compressed response costs no compression.
 """
 
 import bisect
