@@ -30,3 +30,29 @@ def _fresh_cache_and_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+def pytest_collection_modifyitems(items):
+    """
+    Every transactional test restores the migrated data (serialized rollback).
+
+    A transactional test empties the database afterwards. Without serialized
+    rollback, that flush re-runs post_migrate, which recreates content types
+    and permissions but not the editorial groups a data migration made, and a
+    later serialized-rollback test then fails to reload its rows over them.
+    Giving every transactional test the same teardown keeps them independent
+    of the order they run in.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = (
+            marker is not None and marker.kwargs.get("transaction")
+        ) or any(name in fixtures for name in ("transactional_db", "live_server"))
+        if not transactional:
+            continue
+        if marker is not None and marker.kwargs.get("serialized_rollback"):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        kwargs.update(transaction=True, serialized_rollback=True)
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)

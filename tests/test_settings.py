@@ -89,26 +89,23 @@ def test_database_comes_from_database_url(url, engine):
 
 def test_cache_is_redis_when_redis_url_is_set():
     code = (
-        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+        "from django.core.cache import caches; cache = caches['default'];"
+        "from django.core.cache.backends.redis import RedisCache;"
+        "cache.set('settings-test', 'stored in redis', 30);"
+        "print(isinstance(cache, RedisCache), cache.get('settings-test'))"
     )
     env = {
         **os.environ,
         "DEBUG": "true",
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "REDIS_URL": "redis://127.0.0.1:6379/9",
         "DJANGO_SETTINGS_MODULE": "portwiki.settings",
     }
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import django; django.setup(); {code}",
-        ],
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", (
-        result.stderr
-    )
+    assert result.stdout.strip() == "True stored in redis", result.stderr
