@@ -42,7 +42,7 @@ PAYLOADS = [
     '[a](https://example.org "title" onmouseover="alert(23)")',
     "<details open ontoggle=alert(24)>",
     "\u202e<script>alert(25)</script>",
-    "java\u0000script:alert(26)",
+    "java\x0cscript:alert(26)\x1b\x0b",
     "jav&#x09;ascript:alert(27)",
     "\ufeff<img src=x onerror=alert(28)>",
     "{{ 7*7 }}{% load static %}",
