@@ -38,8 +38,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import IntegerField, Value
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -263,23 +262,21 @@ def invalidate_registry_ranges(ranges: Iterable[tuple[int | None, int | None]]):
         invalidate_ports(touched)
         return
     # One query: the starts of registered ranges, and the stories relating
-    # to the touched ports.
-    kind = IntegerField()
-    rows = (
-        Assignment.objects.filter(
-            status=AssignmentStatus.ASSIGNED, port_low__isnull=False
-        )
-        .order_by()
-        .values_list(Value(0, output_field=kind), "port_low")
-        .distinct()
-        .union(
-            RelatedPort.objects.filter(port_id__in=touched)
-            .order_by()
-            .values_list(Value(1, output_field=kind), "story__port_id"),
-            all=True,
-        )
-        .order_by()
+    # to the touched ports (raw SQL: Django's UNION of values_list() with a
+    # constant does not keep the columns in one order).
+    story_table = RelatedPort._meta.get_field("story").related_model._meta.db_table
+    numbers = sorted(touched)
+    sql = (
+        f"SELECT 0, port_low FROM {Assignment._meta.db_table} "  # noqa: S608
+        "WHERE status = %s AND port_low IS NOT NULL GROUP BY port_low "
+        "UNION ALL "
+        f"SELECT 1, s.port_id FROM {RelatedPort._meta.db_table} r "
+        f"JOIN {story_table} s ON s.id = r.story_id "
+        f"WHERE r.port_id IN ({', '.join(['%s'] * len(numbers))})"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [AssignmentStatus.ASSIGNED.value, *numbers])
+        rows = cursor.fetchall()
     registered, relating = [], set()
     for row_kind, number in rows:
         if row_kind:
