@@ -245,6 +245,15 @@ def test_random_bytes_are_refused_or_imported(data):
     ).encode(),
     skip_invalid=False,
 )
+@example(
+    # Found by the fuzzing: rows missing from a file with skipped invalid rows
+    # are held, not withdrawn.
+    data=(
+        to_csv(HEADER, [["a", "0", "tcp"] + [""] * 9, ["a", "0", "tcp"] + [""] * 9])
+        + "0\r\n"
+    ).encode(),
+    skip_invalid=True,
+)
 def test_malformed_registry_files_are_refused_or_imported(data, skip_invalid):
     event(check_file(data, skip_invalid=skip_invalid))
 
