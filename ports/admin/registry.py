@@ -119,7 +119,7 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
         status = path(
             "import/status/<str:result_id>/",
             self.admin_site.admin_view(self.import_status_view),
-            name="%s_%s_import_status" % self.get_model_info(),
+            name="{}_{}_import_status".format(*self.get_model_info()),
         )
         return [status, *super().get_urls()]
 
