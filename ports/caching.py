@@ -29,7 +29,9 @@ so a compressed response costs no compression.
 
 import bisect
 import hashlib
+import secrets
 import struct
+import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterable
@@ -42,24 +44,25 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.middleware.gzip import re_accepts_gzip as accepts_gzip
 from django.utils import timezone
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
-    patch_cache_control,
-    patch_vary_headers,
 )
 from django.utils.http import http_date
 from django.utils.translation import get_language
 
 from .choices import AssignmentStatus
+from .local_pages import local_pages
 
-GENERATION_KEY = "pages:generation"
-LISTINGS_KEY = "pages:listings"
-ALL_PORTS_KEY = "pages:ports"
-PORT_KEY = "pages:port:{}"
+# Version tokens share a prefix: the local tier (ports.local_pages) has Redis
+# tell it when any of them changes.
+GENERATION_KEY = "pages:v:generation"
+LISTINGS_KEY = "pages:v:listings"
+ALL_PORTS_KEY = "pages:v:ports"
+PORT_KEY = "pages:v:port:{}"
 # Above this many ports one all-ports token is cheaper than a token each.
 BULK_PORTS = 2000
 CSRF_PLACEHOLDER = "csrf-token-placeholder-3c9e0f"
@@ -307,7 +310,7 @@ def _key(request, scope: str, variant: str) -> str:
             variant,
         ]
     )
-    return f"pages:page:{hashlib.sha256(parts.encode()).hexdigest()[:32]}"
+    return f"pages:entry:{hashlib.sha256(parts.encode()).hexdigest()[:32]}"
 
 
 def _timeout(page: Page) -> int:
@@ -373,21 +376,63 @@ def _gzipped(entry: dict, token: bytes | None) -> bytes:
     return _GZIP_HEADER + deflated + trailer
 
 
+def _new_csrf_secret() -> str:
+    # As Django's, from one read of the system's random source rather than
+    # one per character: bytes below 248 (4 × 62) map evenly onto the 62
+    # characters a secret may hold.
+    chars = []
+    while len(chars) < CSRF_SECRET_LENGTH:
+        chars += [
+            CSRF_ALLOWED_CHARS[byte % len(CSRF_ALLOWED_CHARS)]
+            for byte in secrets.token_bytes(48)
+            if byte < 248
+        ]
+    return "".join(chars[:CSRF_SECRET_LENGTH])
+
+
+def reader_csrf_token(request) -> bytes:
+    """
+    The token for the forms of a shared page: the reader's CSRF secret, or a
+    new one (sent as their cookie, as rotate_token would) for a reader
+    without one.
+
+    Django accepts the secret itself as a form's token. Masking it afresh for
+    every response (what get_token does) guards against compression attacks
+    (BREACH), which need the secret compressed together with text an attacker
+    chose: these pages reflect nothing from the request, and the compressed
+    copy holds the token in an uncompressed (stored) block.
+    """
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret:
+        secret = request.META["CSRF_COOKIE"] = _new_csrf_secret()
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    return secret.encode()
+
+
+_CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
 def _response(request, entry: dict, *, cached: bool) -> HttpResponse:
+    # Cache hits come through here: header values are set directly rather
+    # than through the patch_* helpers, on a response that has none yet.
     content = entry["content"]
     etag = entry["etag"]
     token = None
     if entry["personal"]:
-        token = get_token(request).encode()
+        token = reader_csrf_token(request)
         # A copy the reader's browser kept holds a token for the CSRF secret
         # they had then: it is current only while they still have it (a
         # reader whose cookie expired gets the page, not a 304).
-        secret = request.META["CSRF_COOKIE"].encode()
-        etag = f'{etag[:-1]}-{hashlib.sha256(secret).hexdigest()[:8]}"'
+        etag = f'{etag[:-1]}-{hashlib.sha256(token).hexdigest()[:8]}"'
     gzip = (
         cached
-        and entry.get("gzip")
-        and accepts_gzip.search(request.headers.get("Accept-Encoding", ""))
+        and entry["gzip"]
+        and accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
     )
     if gzip:
         content = _gzipped(entry, token)
@@ -395,33 +440,46 @@ def _response(request, entry: dict, *, cached: bool) -> HttpResponse:
     elif token is not None:
         content = content.replace(CSRF_PLACEHOLDER.encode(), token)
     response = HttpResponse(content, content_type=entry["content_type"])
+    headers = response.headers
     if gzip:
-        response.headers["Content-Encoding"] = "gzip"
-    patch_vary_headers(response, ("Accept-Encoding",))
-    response.headers["ETag"] = etag
+        headers["Content-Encoding"] = "gzip"
+    headers["Vary"] = "Accept-Encoding"
+    headers["ETag"] = etag
     if entry["last_modified"] is not None:
-        response.headers["Last-Modified"] = http_date(entry["last_modified"])
+        headers["Last-Modified"] = http_date(entry["last_modified"])
     if not cached:
         add_never_cache_headers(response)
     else:
         # Revalidate every time (cheap: a 304); pages with a reader's CSRF
         # token must stay out of shared caches.
-        patch_cache_control(response, no_cache=True, private=entry["personal"])
-    conditional = get_conditional_response(
-        request,
-        etag=etag,
-        last_modified=entry["last_modified"] and int(entry["last_modified"]),
-        response=response,
-    )
-    return conditional or response
+        headers["Cache-Control"] = (
+            "no-cache, private" if entry["personal"] else "no-cache"
+        )
+    if any(name in request.META for name in _CONDITIONAL_HEADERS):
+        return (
+            get_conditional_response(
+                request,
+                etag=etag,
+                last_modified=entry["last_modified"] and int(entry["last_modified"]),
+                response=response,
+            )
+            or response
+        )
+    return response
 
 
 def lookup(request, scope: Scope) -> tuple[str, list, dict | None]:
     """
     The cache key of this request's page, the current version tokens, and the
-    cached entry if it is still current: one cache round trip.
+    cached entry if it is still current: from this process's memory when it
+    holds them (ports.local_pages), else one round trip to the shared cache.
     """
     key = _key(request, scope.keys[-1], scope.variant)
+    local = local_pages()
+    if local is not None:
+        versions, entry = local.get(key, scope.keys)
+        if entry is not None:
+            return key, versions, entry
     found = cache.get_many([*scope.keys, key])
     versions = [found.get(name) for name in scope.keys]
     if None in versions:
@@ -429,6 +487,8 @@ def lookup(request, scope: Scope) -> tuple[str, list, dict | None]:
     entry = found.get(key)
     if entry is not None and entry["versions"] != versions:
         entry = None
+    if local is not None:
+        local.remember(scope.keys, versions, key, entry)
     return key, versions, entry
 
 
@@ -452,8 +512,10 @@ def cached_page(
     key, versions, entry = lookup(request, scope)
     if entry is None:
         page = build()
-        entry = {**_entry(page), "versions": versions}
         timeout = _timeout(page)
+        entry = {**_entry(page), "versions": versions, "expires": time.time() + timeout}
         if timeout > 0:
             cache.set(key, entry, timeout=timeout)
+            if (local := local_pages()) is not None:
+                local.remember(scope.keys, versions, key, entry)
     return _response(request, entry, cached=True)

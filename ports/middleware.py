@@ -11,15 +11,17 @@ X-Frame-Options. Anything else (a miss, a session cookie, a view without a
 scope) goes down the usual stack, where `cached_page` fills the cache.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
-from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from . import caching, routers
 
@@ -27,29 +29,48 @@ from . import caching, routers
 RESOLVED_PATHS = 8192
 
 
+@dataclass(frozen=True)
+class Route:
+    """A path whose page may be in the page cache, and how to find it there."""
+
+    language: str
+    # Whether the language came from the URL's prefix: else the response
+    # varies with Accept-Language, as LocaleMiddleware says.
+    language_from_path: bool
+    scope: Callable
+    args: tuple
+    kwargs: dict
+
+
 @lru_cache(maxsize=RESOLVED_PATHS)
-def _resolve(path_info: str, language: str, urlconf: str):
-    # Language prefixes resolve under the active language, hence the key.
-    try:
-        return resolve(path_info, urlconf)
-    except Resolver404:
-        return None
-
-
-def request_language(request) -> str:
-    """The language LocaleMiddleware would activate for this request."""
-    urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+def route(path_info: str, urlconf: str) -> Route | None:
+    """
+    The cacheable page at this path, or None. Only paths whose language the
+    URL decides (language prefixes, the default language unprefixed) are
+    answered early; elsewhere the language may come from a cookie or the
+    browser, and LocaleMiddleware and the view decide.
+    """
     i18n_patterns_used, prefixed_default_language = is_language_prefix_patterns_used(
         urlconf
     )
-    if i18n_patterns_used:
-        # The URL decides, without parsing cookies or Accept-Language.
-        language = translation.get_language_from_path(request.path_info)
-        if language:
-            return language
-        if not prefixed_default_language:
-            return settings.LANGUAGE_CODE
-    return translation.get_language_from_request(request, check_path=i18n_patterns_used)
+    if not i18n_patterns_used:
+        return None
+    language = translation.get_language_from_path(path_info)
+    from_path = bool(language)
+    if not language:
+        if prefixed_default_language:
+            return None
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        try:
+            match = resolve(path_info, urlconf)
+        except Resolver404:
+            return None
+        language = translation.get_language()
+    scope = getattr(match.func, "page_scope", None)
+    if scope is None:
+        return None
+    return Route(language, from_path, scope, match.args, match.kwargs)
 
 
 def _no_response(request):  # the skipped middleware never call down the stack
@@ -61,10 +82,11 @@ class PageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        # Their process_request/process_response, applied to cache hits.
+        # Its process_request/process_response, applied to cache hits.
         self.csrf = CsrfViewMiddleware(_no_response)
-        self.locale = LocaleMiddleware(_no_response)
-        self.xframe = XFrameOptionsMiddleware(_no_response)
+        self.x_frame_options = XFrameOptionsMiddleware(
+            _no_response
+        ).get_xframe_options_value(None, None)
 
     def __call__(self, request):
         response = self.from_cache(request)
@@ -80,15 +102,13 @@ class PageCacheMiddleware:
             or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
             return None
-        language = request_language(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
-        match = _resolve(request.path_info, request.LANGUAGE_CODE, str(urlconf))
-        page_scope = getattr(match.func, "page_scope", None) if match else None
-        if page_scope is None:
+        urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+        page = route(request.path_info, str(urlconf))
+        if page is None:
             return None
-        scope = page_scope(request, *match.args, **match.kwargs)
+        translation.activate(page.language)
+        request.LANGUAGE_CODE = page.language
+        scope = page.scope(request, *page.args, **page.kwargs)
         if scope is None:
             return None
         self.csrf.process_request(request)
@@ -96,8 +116,12 @@ class PageCacheMiddleware:
         if response is None:
             return None
         response = self.csrf.process_response(request, response)
-        response = self.locale.process_response(request, response)
-        return self.xframe.process_response(request, response)
+        # What LocaleMiddleware and XFrameOptionsMiddleware would add.
+        if not page.language_from_path:
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers["Content-Language"] = page.language
+        response.headers.setdefault("X-Frame-Options", self.x_frame_options)
+        return response
 
 
 class ReplicaReadsMiddleware:

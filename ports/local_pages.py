@@ -1,0 +1,170 @@
+"""
+The page cache's first tier: recent pages and their version tokens in each
+app process's memory, kept exact by Redis itself.
+
+A cache hit in Redis costs a network round trip, more than the rest of the
+hit together. Redis's server-assisted client-side caching (CLIENT TRACKING
+in broadcast mode, Redis 6 and later) tells a process about every change to
+a key under the version tokens' prefix: the process keeps one connection of
+its own that receives those invalidation messages, and reads whatever is
+pending on it (a poll of the socket, no round trip) before it trusts a copy.
+Redis sends the messages in the same turn of its event loop in which it
+answers the write, so a page published through one server is stale on no
+other server by the time the publisher hears back. A flush of the database
+empties the tier too.
+
+Cached pages are only used while their version tokens are current, so only
+the tokens need invalidating; pages are kept in a bounded LRU. Without Redis
+(local memory cache), or when the connection breaks, the tier is off and
+every lookup goes to the shared cache; after a break it starts empty.
+"""
+
+import os
+import threading
+import time
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.cache import cache
+
+# The version tokens' common prefix (ports.caching): the keys Redis tracks.
+TOKEN_PREFIX = "pages:v:"
+DEFAULT_ENTRIES = 1000
+# More tokens than this (an import touching every port) and the tier
+# forgets them all rather than grow.
+MAX_TOKENS = 100_000
+RECONNECT_SECONDS = 1.0
+
+
+class LocalPages:
+    def __init__(self, url: str, max_entries: int):
+        self.url = url
+        self.max_entries = max_entries
+        self.tokens: dict[str, str] = {}
+        self.entries: OrderedDict[str, dict] = OrderedDict()
+        self.connection = None
+        self.pid = None
+        self.retry_at = 0.0
+        self.lock = threading.Lock()
+        self.redis_prefix = cache.make_key(TOKEN_PREFIX)
+
+    # Invalidation ------------------------------------------------------------
+
+    def _connect(self) -> bool:
+        import redis
+
+        if time.monotonic() < self.retry_at:
+            return False
+        self.forget()
+        connection = redis.ConnectionPool.from_url(
+            self.url, protocol=2, socket_timeout=1, socket_connect_timeout=1
+        ).make_connection()
+        try:
+            connection.connect()
+            connection.send_command("CLIENT", "ID")
+            client_id = connection.read_response()
+            # Messages about changes under the prefix, redirected to this
+            # connection itself, which then only listens.
+            connection.send_command(
+                "CLIENT", "TRACKING", "ON", "REDIRECT", client_id, "BCAST",
+                "PREFIX", self.redis_prefix,
+            )  # fmt: skip
+            connection.read_response()
+            connection.send_command("SUBSCRIBE", "__redis__:invalidate")
+            connection.read_response()
+        except (redis.RedisError, OSError):
+            connection.disconnect()
+            self.retry_at = time.monotonic() + RECONNECT_SECONDS
+            return False
+        self.connection = connection
+        return True
+
+    def _drain(self) -> bool:
+        """Apply every pending invalidation; whether the copies can be trusted."""
+        import redis
+
+        if self.pid != os.getpid():  # a forked worker needs its own connection
+            self.pid = os.getpid()
+            self.connection = None
+        if self.connection is None and not self._connect():
+            return False
+        try:
+            while self.connection.can_read(0):
+                kind, _channel, keys = self.connection.read_response()
+                if kind == b"message":
+                    self._invalidate(keys)
+        except (redis.RedisError, OSError, ValueError):
+            self.connection.disconnect()
+            self.connection = None
+            self.forget()
+            self.retry_at = time.monotonic() + RECONNECT_SECONDS
+            return False
+        return True
+
+    def _invalidate(self, keys):
+        if keys is None:  # the database was flushed
+            self.tokens.clear()
+            return
+        start = len(self.redis_prefix)
+        for key in keys:
+            self.tokens.pop(TOKEN_PREFIX + key.decode()[start:], None)
+
+    def forget(self):
+        self.tokens.clear()
+        self.entries.clear()
+
+    # Lookups -----------------------------------------------------------------
+
+    def get(self, key: str, token_names) -> tuple[list | None, dict | None]:
+        """
+        The current tokens (None unless all are known here) and the page
+        stored under `key` if it is current.
+        """
+        with self.lock:
+            if not self._drain():
+                return None, None
+            versions = [self.tokens.get(name) for name in token_names]
+            if None in versions:
+                return None, None
+            entry = self.entries.get(key)
+            if (
+                entry is None
+                or entry["versions"] != versions
+                or entry["expires"] <= time.time()
+            ):
+                return versions, None
+            self.entries.move_to_end(key)
+            return versions, entry
+
+    def remember(self, token_names, versions, key=None, entry=None):
+        """
+        Keep tokens read from the shared cache, and a current page. Tokens
+        changed since they were read are dropped at the next lookup: their
+        invalidation is pending by then.
+        """
+        with self.lock:
+            if self.connection is None or self.pid != os.getpid():
+                return
+            if len(self.tokens) > MAX_TOKENS:
+                self.tokens.clear()
+            self.tokens.update(zip(token_names, versions, strict=True))
+            if entry is not None:
+                self.entries[key] = entry
+                self.entries.move_to_end(key)
+                while len(self.entries) > self.max_entries:
+                    self.entries.popitem(last=False)
+
+
+_local = None
+
+
+def local_pages() -> LocalPages | None:
+    """This process's tier, or None where the page cache is not in Redis."""
+    global _local
+    entries = int(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", DEFAULT_ENTRIES))
+    url = settings.CACHES["default"].get("LOCATION")
+    if entries <= 0 or "Redis" not in settings.CACHES["default"]["BACKEND"]:
+        return None
+    if _local is None or _local.url != url or _local.max_entries != entries:
+        _local = LocalPages(url, entries)
+    return _local
