@@ -92,8 +92,9 @@ def _check_port(number):
 
 
 def _port_scope(request, number):
-    # The thank-you variants are rare and per reader: never cached.
-    if request.GET.get("thanks"):
+    # The thank-you variants are rare and per reader: never cached. (Most
+    # requests have no query string to parse at all.)
+    if request.META.get("QUERY_STRING") and request.GET.get("thanks"):
         return None
     return Scope(port=number)
 
