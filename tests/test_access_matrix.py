@@ -208,7 +208,9 @@ def test_access_matrix(world, client):
             address = url.format(**ids)
             response = getattr(client, method)(address, post_data(label, ids))
             if response.status_code != expected[role]:
-                wrong.append(f"{role:9} {label}: {response.status_code} != {expected[role]}")
+                wrong.append(
+                    f"{role:9} {label}: {response.status_code} != {expected[role]}"
+                )
     assert wrong == [], "\n".join(wrong)
 
 

@@ -137,11 +137,7 @@ class WorkQueueFilter(admin.SimpleListFilter):
 
 def with_helpful_share(queryset):
     """Stories with their readers' votes and the share that found them helpful."""
-    votes = (
-        FeedbackVote.objects.filter(story=OuterRef("pk"))
-        .order_by()
-        .values("story")
-    )
+    votes = FeedbackVote.objects.filter(story=OuterRef("pk")).order_by().values("story")
     count = votes.annotate(n=Count("pk")).values("n")
     helpful = votes.annotate(n=Count("pk", filter=Q(helpful=True))).values("n")
     vote_count = Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
