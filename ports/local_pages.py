@@ -29,7 +29,6 @@ from django.core.cache import cache
 
 # The version tokens' common prefix (ports.caching): the keys Redis tracks.
 TOKEN_PREFIX = "pages:v:"
-DEFAULT_ENTRIES = 1000
 # More tokens than this (an import touching every port) and the tier
 # forgets them all rather than grow.
 MAX_TOKENS = 100_000
@@ -72,6 +71,11 @@ class LocalPages:
             connection.read_response()
             connection.send_command("SUBSCRIBE", "__redis__:invalidate")
             connection.read_response()
+        except redis.ResponseError:
+            # A Redis before 6 has no tracking: the tier stays off.
+            connection.disconnect()
+            self.retry_at = float("inf")
+            return False
         except (redis.RedisError, OSError):
             connection.disconnect()
             self.retry_at = time.monotonic() + RECONNECT_SECONDS
@@ -161,7 +165,7 @@ _local = None
 def local_pages() -> LocalPages | None:
     """This process's tier, or None where the page cache is not in Redis."""
     global _local
-    entries = int(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", DEFAULT_ENTRIES))
+    entries = settings.PAGE_CACHE_LOCAL_ENTRIES
     url = settings.CACHES["default"].get("LOCATION")
     if entries <= 0 or "Redis" not in settings.CACHES["default"]["BACKEND"]:
         return None

@@ -279,6 +279,9 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
 # Reader pages are cached for anonymous readers this long (0: not at all);
 # publishing and imports invalidate them earlier (ports.caching).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 3600))
+# Pages each app process also keeps in memory, kept exact by Redis's
+# invalidation messages (ports.local_pages); 0: every hit asks Redis.
+PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", 1000))
 
 # Production hardening: on whenever DEBUG is off.
 if not DEBUG:
