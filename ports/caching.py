@@ -468,18 +468,20 @@ def _response(request, entry: dict, *, cached: bool) -> HttpResponse:
     return response
 
 
-def lookup(request, scope: Scope) -> tuple[str, list, dict | None]:
+def lookup(request, scope: Scope) -> tuple[str, list, dict | None, int | None]:
     """
-    The cache key of this request's page, the current version tokens, and the
-    cached entry if it is still current: from this process's memory when it
-    holds them (ports.local_pages), else one round trip to the shared cache.
+    The cache key of this request's page, the current version tokens, the
+    cached entry if it is still current, and what the local tier needs to
+    keep a page built now: from this process's memory when it holds the
+    page (ports.local_pages), else one round trip to the shared cache.
     """
     key = _key(request, scope.keys[-1], scope.variant)
     local = local_pages()
+    seen = None
     if local is not None:
-        versions, entry = local.get(key, scope.keys)
+        entry, seen = local.get(key, scope.keys)
         if entry is not None:
-            return key, versions, entry
+            return key, entry["versions"], entry, seen
     found = cache.get_many([*scope.keys, key])
     versions = [found.get(name) for name in scope.keys]
     if None in versions:
@@ -488,8 +490,8 @@ def lookup(request, scope: Scope) -> tuple[str, list, dict | None]:
     if entry is not None and entry["versions"] != versions:
         entry = None
     if local is not None:
-        local.remember(scope.keys, versions, key, entry)
-    return key, versions, entry
+        local.remember(seen, scope.keys, versions, key, entry)
+    return key, versions, entry, seen
 
 
 def cached_response(request, scope: Scope) -> HttpResponse | None:
@@ -509,7 +511,7 @@ def cached_page(
     """
     if scope is None or not is_cacheable(request):
         return _response(request, _entry(build()), cached=False)
-    key, versions, entry = lookup(request, scope)
+    key, versions, entry, seen = lookup(request, scope)
     if entry is None:
         page = build()
         timeout = _timeout(page)
@@ -517,5 +519,5 @@ def cached_page(
         if timeout > 0:
             cache.set(key, entry, timeout=timeout)
             if (local := local_pages()) is not None:
-                local.remember(scope.keys, versions, key, entry)
+                local.remember(seen, scope.keys, versions, key, entry)
     return _response(request, entry, cached=True)

@@ -9,9 +9,10 @@ a key under the version tokens' prefix: the process keeps one connection of
 its own that receives those invalidation messages, and reads whatever is
 pending on it (a poll of the socket, no round trip) before it trusts a copy.
 Redis sends the messages in the same turn of its event loop in which it
-answers the write, so a page published through one server is stale on no
-other server by the time the publisher hears back. A flush of the database
-empties the tier too.
+answers the write, so another server may serve the old page for about a
+network round trip after the write, no longer. A flush of the database
+empties the tier too, and a heartbeat every few seconds notices a connection
+that died without a word.
 
 Cached pages are only used while their version tokens are current, so only
 the tokens need invalidating; pages are kept in a bounded LRU. Without Redis
@@ -33,6 +34,7 @@ TOKEN_PREFIX = "pages:v:"
 # forgets them all rather than grow.
 MAX_TOKENS = 100_000
 RECONNECT_SECONDS = 1.0
+HEARTBEAT_SECONDS = 5.0
 
 
 class LocalPages:
@@ -44,6 +46,11 @@ class LocalPages:
         self.connection = None
         self.pid = None
         self.retry_at = 0.0
+        self.heartbeat_at = 0.0
+        # Counts invalidations (and forgetting): tokens read from Redis are
+        # kept only if none came in meanwhile, which another thread may have
+        # drained before they are stored.
+        self.invalidations = 0
         self.lock = threading.Lock()
         self.redis_prefix = cache.make_key(TOKEN_PREFIX)
 
@@ -81,6 +88,7 @@ class LocalPages:
             self.retry_at = time.monotonic() + RECONNECT_SECONDS
             return False
         self.connection = connection
+        self.heartbeat_at = time.monotonic() + HEARTBEAT_SECONDS
         return True
 
     def _drain(self) -> bool:
@@ -94,9 +102,14 @@ class LocalPages:
             return False
         try:
             while self.connection.can_read(0):
-                kind, _channel, keys = self.connection.read_response()
-                if kind == b"message":
-                    self._invalidate(keys)
+                self._read()
+            if time.monotonic() >= self.heartbeat_at:
+                # A connection cut without a close or reset reads as quiet:
+                # a PING must come back (after any pending messages).
+                self.connection.send_command("PING")
+                while self._read() != b"pong":
+                    pass
+                self.heartbeat_at = time.monotonic() + HEARTBEAT_SECONDS
         except (redis.RedisError, OSError, ValueError):
             self.connection.disconnect()
             self.connection = None
@@ -105,7 +118,15 @@ class LocalPages:
             return False
         return True
 
+    def _read(self) -> bytes:
+        # ["message", channel, keys] or, to a PING, ["pong", ""].
+        reply = self.connection.read_response()
+        if reply[0] == b"message":
+            self._invalidate(reply[2])
+        return reply[0]
+
     def _invalidate(self, keys):
+        self.invalidations += 1
         if keys is None:  # the database was flushed
             self.tokens.clear()
             return
@@ -114,40 +135,46 @@ class LocalPages:
             self.tokens.pop(TOKEN_PREFIX + key.decode()[start:], None)
 
     def forget(self):
+        self.invalidations += 1
         self.tokens.clear()
         self.entries.clear()
 
     # Lookups -----------------------------------------------------------------
 
-    def get(self, key: str, token_names) -> tuple[list | None, dict | None]:
+    def get(self, key: str, token_names) -> tuple[dict | None, int | None]:
         """
-        The current tokens (None unless all are known here) and the page
-        stored under `key` if it is current.
+        The page stored under `key` if it is current, and the count of
+        invalidations so far to hand to `remember` (None: the tier is off).
         """
         with self.lock:
             if not self._drain():
                 return None, None
             versions = [self.tokens.get(name) for name in token_names]
-            if None in versions:
-                return None, None
             entry = self.entries.get(key)
             if (
-                entry is None
+                None in versions
+                or entry is None
                 or entry["versions"] != versions
                 or entry["expires"] <= time.time()
             ):
-                return versions, None
+                return None, self.invalidations
             self.entries.move_to_end(key)
-            return versions, entry
+            return entry, self.invalidations
 
-    def remember(self, token_names, versions, key=None, entry=None):
+    def remember(self, seen, token_names, versions, key=None, entry=None):
         """
-        Keep tokens read from the shared cache, and a current page. Tokens
-        changed since they were read are dropped at the next lookup: their
-        invalidation is pending by then.
+        Keep tokens read from the shared cache after `get` returned `seen`,
+        and a current page. If an invalidation came in since, they may be
+        older than it: nothing is kept. (An invalidation still pending is
+        applied at the next lookup, before they are used.)
         """
         with self.lock:
-            if self.connection is None or self.pid != os.getpid():
+            if (
+                seen is None
+                or seen != self.invalidations
+                or self.connection is None
+                or self.pid != os.getpid()
+            ):
                 return
             if len(self.tokens) > MAX_TOKENS:
                 self.tokens.clear()
