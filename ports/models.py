@@ -341,7 +341,10 @@ class KnownUse(models.Model):
 
 class StoryQuerySet(models.QuerySet):
     def live(self, now=None):
-        """Stories with a live version readers may see at this moment."""
+        """
+        Stories with a live version readers may see at this moment (one rule
+        with Story.is_live, which a test holds to it).
+        """
         now = now or timezone.now()
         return self.filter(
             live_revision__isnull=False,
@@ -695,7 +698,10 @@ class StoryTransition(models.Model):
 class FeedbackPrompt(TranslationEdits):
     """The "Was this page helpful?" prompt, translated into every language."""
 
-    key = models.SlugField(_("key"), unique=True, default="default")
+    # The prompt every port page shows.
+    SITE_KEY = "default"
+
+    key = models.SlugField(_("key"), unique=True, default=SITE_KEY)
     question = models.CharField(_("question"), max_length=200)
     yes_label = models.CharField(_("yes label"), max_length=50)
     no_label = models.CharField(_("no label"), max_length=50)

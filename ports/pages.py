@@ -13,25 +13,25 @@ from itertools import groupby
 
 from django.db import connections, router
 from django.db.models import (
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
     Max,
     Min,
-    OuterRef,
     Q,
     Value,
 )
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from modeltranslation.utils import build_localized_fieldname
 
-from . import registry
+from . import plain_sql, registry
 from .choices import (
     PORT_MAX,
     PORT_MIN,
     RANGE_BOUNDS,
     AssignmentStatus,
+    ChangeKind,
     RangeClass,
     Transport,
     range_class_for,
@@ -43,6 +43,7 @@ from .models import (
     KnownUse,
     RegistryChange,
     Story,
+    StoryRevision,
 )
 from .revisions import StoryPage
 
@@ -239,6 +240,8 @@ class PortPage:
     data_modified_at: datetime | None = None
     # Service names of related ports, filled by port_page() for the live story.
     related_services: dict = field(default_factory=dict)
+    # When the live version shown was saved.
+    story_revised_at: datetime | None = None
 
     @property
     def range_label(self):
@@ -297,56 +300,169 @@ class PortPage:
             story_moment = _latest(
                 self.story.go_live_at,
                 self.story.last_reviewed_at,
-                self.story.live_revision.created_at,
+                self.story_revised_at,
             )
         return _latest(self.data_modified_at, story_moment)
 
 
+# The port page's reads (ports.plain_sql): fixed SQL, not composed per request.
+ASSIGNMENT_FIELDS = (*FACT_FIELDS, "transport", "updated_at")
+STORY_FIELDS = (
+    "port_id",
+    "live_revision_id",
+    "published_at",
+    "go_live_at",
+    "expire_at",
+    "scheduled_go_live_at",
+    "last_reviewed_at",
+)
+KNOWN_USE_FIELDS = ("kind", "name", "description", "source_title", "source_url")
+PROMPT_TEXT_FIELDS = ("question", "yes_label", "no_label", "comment_prompt", "thanks")
+
+
+def _covering_sql(model, alias=""):
+    """
+    SQL for covering(): `port_low <= n <= port_high`, bounded below by the
+    widest range (see covering()), with the number three times as parameters.
+    """
+    prefix = f"{alias}." if alias else ""
+    return (
+        f"{prefix}port_low <= %s AND {prefix}port_high >= %s AND {prefix}port_low >= "
+        f"%s - (SELECT max(port_high - port_low) FROM {plain_sql.table(model)})"
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A registry change to an assignment covering the page's port."""
+
+    kind: str
+    created_at: datetime
+    service_name: str
+    description: str
+    transport: str
+    port_low: int | None
+    port_high: int | None
+
+    @property
+    def kind_label(self):
+        return ChangeKind(self.kind).label
+
+    port_display = Assignment.port_display
+
+
+def _assignments(number: int) -> list[Assignment]:
+    rows = plain_sql.fetch(
+        Assignment,
+        f"SELECT {plain_sql.columns(Assignment, ASSIGNMENT_FIELDS)} "  # noqa: S608
+        f"FROM {plain_sql.table(Assignment)} WHERE {_covering_sql(Assignment)} "
+        "ORDER BY status, transport, service_name",
+        [number, number, number],
+        ASSIGNMENT_FIELDS,
+    )
+    return plain_sql.instances(Assignment, ASSIGNMENT_FIELDS, rows)
+
+
+def _story_row(number: int):
+    """The story's row and its live version's content and time, if any."""
+    sql = (
+        f"SELECT {plain_sql.columns(Story, STORY_FIELDS, 's')}, "  # noqa: S608
+        "r.content, r.created_at "
+        f"FROM {plain_sql.table(Story)} s "
+        f"LEFT JOIN {plain_sql.table(StoryRevision)} r ON r.id = s.live_revision_id "
+        "WHERE s.port_id = %s"
+    )
+    rows = plain_sql.fetch(
+        Story,
+        sql,
+        [number],
+        (*STORY_FIELDS, (StoryRevision, "content"), (StoryRevision, "created_at")),
+    )
+    if not rows:
+        return None, None, None
+    *values, content, revised_at = rows[0]
+    return plain_sql.instances(Story, STORY_FIELDS, [values])[0], content, revised_at
+
+
+def _history(number: int) -> list[HistoryEntry]:
+    change, assignment = RegistryChange, Assignment
+    sql = (
+        "SELECT c.kind, c.created_at, "  # noqa: S608
+        f"{plain_sql.columns(assignment, HISTORY_ASSIGNMENT_FIELDS, 'a')} "
+        f"FROM {plain_sql.table(change)} c "
+        f"JOIN {plain_sql.table(assignment)} a ON a.id = c.assignment_id "
+        f"WHERE {_covering_sql(change, 'c')} "
+        f"ORDER BY c.created_at DESC, c.id LIMIT {HISTORY_LIMIT}"
+    )
+    rows = plain_sql.fetch(
+        change,
+        sql,
+        [number, number, number],
+        (
+            "kind",
+            "created_at",
+            *((assignment, name) for name in HISTORY_ASSIGNMENT_FIELDS),
+        ),
+    )
+    return [HistoryEntry(*row) for row in rows]
+
+
+HISTORY_ASSIGNMENT_FIELDS = (
+    "service_name",
+    "description",
+    "transport",
+    "port_low",
+    "port_high",
+)
+
+
+def _known_uses(number: int) -> list[KnownUse]:
+    rows = plain_sql.fetch(
+        KnownUse,
+        f"SELECT {plain_sql.columns(KnownUse, KNOWN_USE_FIELDS)} "  # noqa: S608
+        f"FROM {plain_sql.table(KnownUse)} WHERE port_id = %s ORDER BY position, id",
+        [number],
+        KNOWN_USE_FIELDS,
+    )
+    return plain_sql.instances(KnownUse, KNOWN_USE_FIELDS, rows)
+
+
+def _feedback_prompt(language: str) -> FeedbackPrompt | None:
+    """The prompt, with only its texts in this language and when it changed."""
+    names = (
+        *(build_localized_fieldname(name, language) for name in PROMPT_TEXT_FIELDS),
+        "updated_at",
+    )
+    rows = plain_sql.fetch(
+        FeedbackPrompt,
+        f"SELECT {plain_sql.columns(FeedbackPrompt, names)} "  # noqa: S608
+        f"FROM {plain_sql.table(FeedbackPrompt)} WHERE key = %s",
+        [FeedbackPrompt.SITE_KEY],
+        names,
+    )
+    return plain_sql.instances(FeedbackPrompt, names, rows)[0] if rows else None
+
+
 def port_page(number: int, *, language: str, now=None) -> PortPage:
-    """Everything the page of one port shows: at most nine queries."""
+    """Everything the page of one port shows: at most seven queries."""
     if not PORT_MIN <= number <= PORT_MAX:
         raise NotAPort(number)
     now = now or timezone.now()
     range_class = range_class_for(number)
     low, high = RANGE_BOUNDS[range_class]
-    assignments = list(
-        Assignment.objects.filter(covering(Assignment, number)).order_by(
-            "status", "transport", "service_name"
-        )
-    )
-    # One row whatever its state: whether it is live is decided by
-    # Story.objects.live(), the schedule says when the page changes next.
-    story = (
-        Story.objects.filter(port_id=number)
-        .annotate(is_live_now=Exists(Story.objects.live(now).filter(pk=OuterRef("pk"))))
-        .select_related("live_revision")
-        # Not the working copy's texts in every language: the page shows the
-        # snapshot, and only these dates of the story row.
-        .only(*STORY_PAGE_FIELDS)
-        .first()
-    )
+    assignments = _assignments(number)
+    # One row whatever its state: whether it is live is decided by the same
+    # rule as Story.objects.live(); the schedule says when the page changes.
+    story, content, revised_at = _story_row(number)
     below, above = _neighbour_rows(number, low, high)
-    history = list(
-        RegistryChange.objects.filter(covering(RegistryChange, number))
-        .select_related("assignment")
-        .only(
-            "kind",
-            "created_at",
-            "assignment__service_name",
-            "assignment__description",
-            "assignment__transport",
-            "assignment__port_low",
-            "assignment__port_high",
-        )
-        .order_by("-created_at", "id")[:HISTORY_LIMIT]
-    )
-    prompt = FeedbackPrompt.objects.filter(key="default").first()
+    history = _history(number)
+    prompt = _feedback_prompt(language)
     page = PortPage(
         number=number,
         range_class=range_class,
         range_bounds=(low, high),
         assignments=assignments,
-        known_uses=list(KnownUse.objects.filter(port_id=number)),
+        known_uses=_known_uses(number),
         history=history,
         transports=sorted(
             {a.transport for a in assignments if a.transport}, key=TRANSPORT_ORDER.get
@@ -370,11 +486,10 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
             ),
             default=None,
         )
-        if story.is_live_now:
+        if story.is_live(now):
             page.story = story
-            page.story_page = StoryPage.from_content(
-                story.live_revision.content, language
-            )
+            page.story_revised_at = revised_at
+            page.story_page = StoryPage.from_content(content, language)
             page.related_services = related_services(
                 [item["port"] for item in page.story_page.related]
             )
@@ -437,14 +552,14 @@ def related_services(numbers) -> dict:
     numbers = sorted(set(numbers))
     if not numbers:
         return {}
-    condition = Q()
-    for number in numbers:
-        condition |= covering(Assignment, number)
-    rows = (
-        Assignment.objects.current()
-        .filter(condition, status=AssignmentStatus.ASSIGNED)
-        .order_by("service_name")
-        .values_list("service_name", "port_low", "port_high")
+    covering_any = " OR ".join(f"({_covering_sql(Assignment)})" for _ in numbers)
+    rows = plain_sql.fetch(
+        Assignment,
+        "SELECT service_name, port_low, port_high "  # noqa: S608
+        f"FROM {plain_sql.table(Assignment)} "
+        f"WHERE status = %s AND ({covering_any}) ORDER BY service_name",
+        [AssignmentStatus.ASSIGNED.value, *(n for n in numbers for _ in range(3))],
+        ("service_name", "port_low", "port_high"),
     )
     services = {}
     for name, low, high in rows:

@@ -140,7 +140,7 @@ def feedback(request, number):
     """
     _check_port(number)
     wants_json = "application/json" in request.headers.get("Accept", "")
-    prompt = FeedbackPrompt.objects.filter(key="default").first()
+    prompt = FeedbackPrompt.objects.filter(key=FeedbackPrompt.SITE_KEY).first()
     try:
         reply = reader_feedback.answer(
             request, number=number, language=get_language(), prompt=prompt
