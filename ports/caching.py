@@ -320,7 +320,9 @@ def _timeout(page: Page) -> int:
     return seconds
 
 
-def _entry(page: Page) -> dict:
+def _entry(page: Page, *, compressed=True) -> dict:
+    # A page that is not cached is compressed, if at all, by GZipMiddleware
+    # for the one reader who gets it.
     body = page.content.encode()
     return {
         "content": body,
@@ -328,7 +330,7 @@ def _entry(page: Page) -> dict:
         "etag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
         "last_modified": page.last_modified.timestamp() if page.last_modified else None,
         "personal": page.personal,
-        "gzip": _gzip_parts(body, personal=page.personal),
+        "gzip": _gzip_parts(body, personal=page.personal) if compressed else None,
     }
 
 
@@ -510,7 +512,7 @@ def cached_page(
     this request only.
     """
     if scope is None or not is_cacheable(request):
-        return _response(request, _entry(build()), cached=False)
+        return _response(request, _entry(build(), compressed=False), cached=False)
     key, versions, entry, seen = lookup(request, scope)
     if entry is None:
         page = build()
