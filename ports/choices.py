@@ -59,3 +59,12 @@ def range_class_for(number: int) -> RangeClass:
         if low <= number <= high:
             return range_class
     raise ValueError(f"{number} is not a port number (0–65535)")
+
+
+def port_range_text(low: int | None, high: int | None, *, dash: str = "–") -> str:
+    """A registry row's ports as text: "80", "6000–6063", or "" for none."""
+    if low is None:
+        return ""
+    if low == high:
+        return str(low)
+    return f"{low}{dash}{high}"

@@ -18,6 +18,7 @@ from .choices import (
     RangeClass,
     StoryStatus,
     Transport,
+    port_range_text,
 )
 
 port_number_validators = [MinValueValidator(PORT_MIN), MaxValueValidator(PORT_MAX)]
@@ -223,11 +224,7 @@ class Assignment(models.Model):
 
     @property
     def port_display(self):
-        if self.port_low is None:
-            return ""
-        if self.port_low == self.port_high:
-            return str(self.port_low)
-        return f"{self.port_low}-{self.port_high}"
+        return port_range_text(self.port_low, self.port_high, dash="-")
 
     @property
     def is_range(self):

@@ -34,6 +34,7 @@ from .choices import (
     ChangeKind,
     RangeClass,
     Transport,
+    port_range_text,
     range_class_for,
 )
 from .models import (
@@ -142,11 +143,7 @@ class RegistryFact:
 
     @property
     def port_display(self):
-        if self.port_low is None:
-            return ""
-        if self.is_range:
-            return f"{self.port_low}–{self.port_high}"
-        return str(self.port_low)
+        return port_range_text(self.port_low, self.port_high)
 
     @property
     def status_label(self):

@@ -43,7 +43,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .choices import PORT_MAX, PORT_MIN, AssignmentStatus
+from .choices import PORT_MAX, PORT_MIN, AssignmentStatus, port_range_text
 from .models import Assignment, Story, StoryRevision
 from .pages import registry_facts
 from .revisions import localize
@@ -129,11 +129,7 @@ class RegistryHit:
 
     @property
     def port_display(self):
-        if self.port_low is None:
-            return ""
-        if self.port_low == self.port_high:
-            return str(self.port_low)
-        return f"{self.port_low}–{self.port_high}"
+        return port_range_text(self.port_low, self.port_high)
 
     @property
     def status_label(self):

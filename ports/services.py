@@ -128,6 +128,19 @@ def story_save_revision(*, story: Story, by: User) -> StoryRevision:
     )
 
 
+# What publishing, scheduling and unpublishing change on the story row.
+PUBLICATION_FIELDS = (
+    "status",
+    "live_revision",
+    "go_live_at",
+    "expire_at",
+    "scheduled_revision",
+    "scheduled_go_live_at",
+    "scheduled_expire_at",
+    "updated_at",
+)
+
+
 @transaction.atomic
 def story_record_save(*, story: Story, by: User) -> StoryRevision:
     """
@@ -226,20 +239,7 @@ def story_publish(
         story.scheduled_revision = None
         story.scheduled_go_live_at = story.scheduled_expire_at = None
         action, message = Action.PUBLISH, _("Published.")
-    story.save(
-        update_fields=[
-            "status",
-            "live_revision",
-            "go_live_at",
-            "expire_at",
-            "published_at",
-            "scheduled_revision",
-            "scheduled_go_live_at",
-            "scheduled_expire_at",
-            "last_reviewed_at",
-            "updated_at",
-        ]
-    )
+    story.save(update_fields=[*PUBLICATION_FIELDS, "published_at", "last_reviewed_at"])
     _record(
         story,
         by=by,
@@ -290,18 +290,7 @@ def story_unpublish(
     story.live_revision = story.scheduled_revision = None
     story.go_live_at = story.expire_at = None
     story.scheduled_go_live_at = story.scheduled_expire_at = None
-    story.save(
-        update_fields=[
-            "status",
-            "live_revision",
-            "go_live_at",
-            "expire_at",
-            "scheduled_revision",
-            "scheduled_go_live_at",
-            "scheduled_expire_at",
-            "updated_at",
-        ]
-    )
+    story.save(update_fields=PUBLICATION_FIELDS)
     _record(
         story, by=by, action=Action.UNPUBLISH, from_status=from_status, comment=comment
     )
