@@ -34,25 +34,22 @@ import os
 import queue
 import random
 import re
-import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from datetime import date
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
+from servers import PYTHON, ROOT, Server, build_database, say, status
+
 DATA = ROOT.parent / "shared" / "data"
 OLDER = DATA / "service-names-port-numbers-2024-04-30.csv"
 NEWER = DATA / "service-names-port-numbers-2025-03-28-LF.csv"
 DB_NAME = os.environ.get("LOAD_DB_NAME", "portwiki_hostile")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 PORT = int(os.environ.get("LOAD_PORT", "8131"))
-PYTHON = sys.executable
 DEADLINE_SECONDS = 600
 REQUEST_TIMEOUT = 20
 SECRET_KEY = "load-faults-" + "Vb8s2Kq7" * 8
@@ -70,10 +67,6 @@ ENV = {
     "LOG_LEVEL": "ERROR",
     "REDIS_URL": "",
 }
-
-
-def say(message):
-    print(message, file=sys.stderr, flush=True)
 
 
 def manage(*args, **kwargs):
@@ -121,25 +114,15 @@ def ensure_postgres_running():
     say("PostgreSQL did not come back: start it by hand!")
 
 
-def build_database(stories):
+def prepare_database(stories):
+    """
+    A fresh database of the older registry and its stories, with the static
+    files collected and planner statistics taken: the ports of the published
+    stories.
+    """
     import psycopg
 
-    say(f"Creating database {DB_NAME} …")
-    with psycopg.connect(
-        "postgres://postgres@127.0.0.1:5432/postgres", autocommit=True
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    manage("migrate", "--noinput", stdout=subprocess.DEVNULL)
-    say("Importing the 2024-04-30 registry …")
-    manage("import_registry", str(OLDER), stdout=subprocess.DEVNULL)
-    say(f"Generating {stories} published stories …")
-    subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "generate_stories.py"), str(stories)],
-        cwd=ROOT,
-        env={**ENV, "DJANGO_SETTINGS_MODULE": "portwiki.settings"},
-        check=True,
-    )
+    build_database(DB_NAME, OLDER, stories, ENV)
     manage("collectstatic", "--noinput", stdout=subprocess.DEVNULL)
     with psycopg.connect(DB_URL, autocommit=True) as conn:
         conn.execute("ANALYZE")
@@ -155,44 +138,21 @@ def build_database(stories):
 # The site --------------------------------------------------------------------------
 
 
-class Site:
-    def __init__(self, workers, threads):
-        self.command = [
-            PYTHON, "-m", "gunicorn", "portwiki.wsgi",
-            "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", "gthread", "--bind", f"127.0.0.1:{PORT}",
-            "--timeout", "60", "--access-logfile", "/dev/null",
-        ]  # fmt: skip
-        self.log = Path(tempfile.gettempdir()) / "load-faults-gunicorn.log"
-        self.process = None
-
-    def __enter__(self):
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=ROOT,
-            env=ENV,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.log, "w"),
-            start_new_session=True,
-        )
-        for _ in range(120):
-            try:
-                status, _body, _headers = request("GET", "/robots.txt")
-                if status == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.25)
-        self.__exit__()
-        raise RuntimeError(f"gunicorn did not start; see {self.log}")
-
-    def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+def site(workers, threads):
+    command = [
+        PYTHON, "-m", "gunicorn", "portwiki.wsgi",
+        "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread", "--bind", f"127.0.0.1:{PORT}",
+        "--timeout", "60", "--access-logfile", "/dev/null",
+    ]  # fmt: skip
+    return Server(
+        "gunicorn",
+        command,
+        port=PORT,
+        ready=lambda: status(PORT, "/robots.txt") == 200,
+        env=ENV,
+        log="load-faults-gunicorn.log",
+    )
 
 
 def request(method, path, *, body=None, headers=None, connection=None):
@@ -312,7 +272,7 @@ def main():
 
 
 def run(args):
-    story_ports = build_database(args.stories)
+    story_ports = prepare_database(args.stories)
     rng = random.Random(8)
     vote_ports = [rng.choice(story_ports) for _ in range(args.votes)]
     tasks = queue.Queue()
@@ -330,7 +290,7 @@ def run(args):
     results = Results()
     events = {}
 
-    with Site(args.workers, args.threads):
+    with site(args.workers, args.threads):
         say(f"{args.clients} clients: {args.votes} votes and {args.reads} reads …")
         start = time.monotonic()
         deadline = start + DEADLINE_SECONDS

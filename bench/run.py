@@ -21,23 +21,20 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from servers import PYTHON, ROOT, Server, build_database, say, status
+
 REGISTRY_FILE = (
     ROOT.parent / "shared" / "data" / "service-names-port-numbers-2025-03-28-LF.csv"
 )
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portwiki_bench")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
-PYTHON = sys.executable
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 SEARCH_CONCURRENCY = 4
@@ -56,10 +53,6 @@ BASE_ENV = {
     "LOG_LEVEL": "WARNING",
     "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
 }
-
-
-def say(message):
-    print(message, file=sys.stderr, flush=True)
 
 
 def manage(*args, env=None, **kwargs):
@@ -83,27 +76,6 @@ def database_ready(expected_stories):
             return live >= expected_stories
     except psycopg.Error:
         return False
-
-
-def build_database(stories):
-    import psycopg
-
-    say(f"Creating database {DB_NAME} …")
-    with psycopg.connect(
-        "postgres://postgres@127.0.0.1:5432/postgres", autocommit=True
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    manage("migrate", "--noinput", stdout=subprocess.DEVNULL)
-    say("Importing the 2025-03-28 registry …")
-    manage("import_registry", str(REGISTRY_FILE), stdout=subprocess.DEVNULL)
-    say(f"Generating {stories} published stories …")
-    subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "generate_stories.py"), str(stories)],
-        cwd=ROOT,
-        env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "portwiki.settings"},
-        check=True,
-    )
 
 
 def analyze():
@@ -150,40 +122,20 @@ def sample_paths():
     }
 
 
-class Server:
-    def __init__(self, name, command, env=None, port=None):
-        self.name, self.command, self.env, self.port = name, command, env or {}, port
-        self.process = None
-
-    def __enter__(self):
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=ROOT,
-            env={**BASE_ENV, **self.env},
-            stdout=subprocess.DEVNULL,
-            stderr=open(Path(tempfile.gettempdir()) / f"bench-{self.name}.log", "w"),
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2)
-                return self
-            except urllib.error.HTTPError:
-                return self  # it answered: up, whatever the status
-            except OSError:
-                time.sleep(0.3)
-        self.__exit__()
-        raise RuntimeError(f"{self.name} did not start on port {self.port}")
-
-    def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
+def server(name, command, port, **env):
+    return Server(
+        name,
+        command,
+        port=port,
+        # Up once it answers at all, whatever the status.
+        ready=lambda: status(port, "/") is not None,
+        env={**BASE_ENV, **env},
+        log=f"bench-{name}.log",
+    )
 
 
 def gunicorn(name, port, **env):
-    return Server(
+    return server(
         name,
         [
             PYTHON,
@@ -197,8 +149,8 @@ def gunicorn(name, port, **env):
             "--access-logfile",
             "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
         ],  # fmt: skip
-        env={"ROOT_URLCONF": "bench_urls", "REDIS_URL": REDIS_URL, **env},
-        port=port,
+        port,
+        **{"ROOT_URLCONF": "bench_urls", "REDIS_URL": REDIS_URL, **env},
     )
 
 
@@ -221,10 +173,8 @@ http {{
 }}
 """
     )
-    return Server(
-        "nginx",
-        ["/usr/sbin/nginx", "-c", str(conf), "-g", "daemon off;"],
-        port=port,
+    return server(
+        "nginx", ["/usr/sbin/nginx", "-c", str(conf), "-g", "daemon off;"], port
     )
 
 
@@ -308,7 +258,7 @@ def main():
         # A kept database still gets the migrations added since it was built.
         manage("migrate", "--noinput", stdout=subprocess.DEVNULL)
     else:
-        build_database(args.stories)
+        build_database(DB_NAME, REGISTRY_FILE, args.stories, BASE_ENV)
     # Freshly loaded tables have no statistics until autovacuum gets to them,
     # and the planner then picks bitmap scans and sorts over index scans.
     analyze()

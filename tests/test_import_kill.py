@@ -11,15 +11,11 @@ be hit anywhere in it.
 
 import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from ports import importing
 
@@ -27,10 +23,11 @@ from .test_importing_safety import (
     OLDER,
     Watcher,
     every_row_changed,
+    kill_import,
     postgres_only,
     postgres_url,
     shared_file,
-    start_import,
+    sqlite_with_older_registry,
     wait_for,
 )
 
@@ -42,23 +39,12 @@ def kill_at_random_points(path, url, *, writing, snapshot, rng, settled=None):
     before = snapshot()
     phases = []
     for _ in range(KILLS):
-        process = start_import(path, url)
-        try:
-            if rng.random() < 0.3:
-                phase = "before writing"
-                time.sleep(rng.uniform(0.05, 0.6))
-            else:
-                phase = "while writing"
-                assert wait_for(writing), process.communicate()
-                time.sleep(rng.uniform(0.0, 0.4))
-            assert process.poll() is None, f"the import ended before the kill ({phase})"
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        assert process.returncode == -signal.SIGKILL
+        if rng.random() < 0.3:
+            phase = "before writing"
+            kill_import(path, url, delay=rng.uniform(0.05, 0.6))
+        else:
+            phase = "while writing"
+            kill_import(path, url, writing=writing, delay=rng.uniform(0.0, 0.4))
         # PostgreSQL rolls back the dead client's transaction by itself.
         assert wait_for(settled or (lambda: not writing()), timeout=30)
         assert snapshot() == before, f"kill {len(phases) + 1} ({phase}) left rows"
@@ -97,16 +83,7 @@ def test_ten_killed_imports_leave_postgresql_unchanged(tmp_path):
 
 def test_ten_killed_imports_leave_sqlite_unchanged(tmp_path):
     database = tmp_path / "killed.sqlite3"
-    url = f"sqlite:///{database}"
-    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        check=True,
-        timeout=300,
-    )
-    assert start_import(shared_file(OLDER), url).wait(timeout=300) == 0
+    url = sqlite_with_older_registry(database)
     revised = every_row_changed(shared_file(OLDER), tmp_path / "revised.csv")
     journal = Path(f"{database}-journal")
 

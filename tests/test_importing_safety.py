@@ -70,6 +70,42 @@ def wait_for(condition, timeout=60, interval=0.005):
     return False
 
 
+def kill_import(path, database_url, *, delay, writing=None):
+    """
+    Start an import and SIGKILL it `delay` seconds after it starts or, given
+    `writing` (true while it has a write transaction open), after its first
+    write; return once it is dead.
+    """
+    process = start_import(path, database_url)
+    try:
+        if writing is not None:
+            assert wait_for(writing), process.communicate()
+        time.sleep(delay)
+        assert process.poll() is None, "the import finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+
+def sqlite_with_older_registry(database):
+    """A migrated SQLite database at this path, the older registry imported; its URL."""
+    url = f"sqlite:///{database}"
+    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    assert start_import(shared_file(OLDER), url).wait(timeout=300) == 0
+    return url
+
+
 def postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("needs the PostgreSQL test database (set DATABASE_URL)")
@@ -133,20 +169,12 @@ def test_killed_import_leaves_postgresql_unchanged(watcher, tmp_path, existing):
     else:
         path = shared_file(NEWER)
     before = registry_state()
-
-    process = start_import(path, postgres_url())
-    try:
-        assert wait_for(lambda: watcher.writing_transactions() > 0), (
-            process.communicate()
-        )
-        time.sleep(0.05)  # let it get some way into its writes
-        assert process.poll() is None, "the import finished before it could be killed"
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == -signal.SIGKILL
+    kill_import(
+        path,
+        postgres_url(),
+        writing=lambda: watcher.writing_transactions() > 0,
+        delay=0.05,  # let it get some way into its writes
+    )
     # PostgreSQL rolls back the dead client's transaction.
     assert wait_for(lambda: watcher.writing_transactions() == 0, timeout=30)
     assert registry_state() == before
@@ -154,16 +182,7 @@ def test_killed_import_leaves_postgresql_unchanged(watcher, tmp_path, existing):
 
 def test_killed_import_leaves_sqlite_unchanged(tmp_path):
     database = tmp_path / "killed.sqlite3"
-    url = f"sqlite:///{database}"
-    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        check=True,
-        timeout=300,
-    )
-    assert start_import(shared_file(OLDER), url).wait(timeout=300) == 0
+    url = sqlite_with_older_registry(database)
     revised = every_row_changed(shared_file(OLDER), tmp_path / "revised.csv")
 
     def snapshot():
@@ -178,20 +197,10 @@ def test_killed_import_leaves_sqlite_unchanged(tmp_path):
             ]
 
     before = snapshot()
+    # SQLite keeps a rollback journal for exactly as long as a write
+    # transaction is open.
     journal = Path(f"{database}-journal")
-    process = start_import(revised, url)
-    try:
-        # SQLite keeps a rollback journal for exactly as long as a write
-        # transaction is open.
-        assert wait_for(journal.exists), process.communicate()
-        time.sleep(0.05)
-        assert process.poll() is None, "the import finished before it could be killed"
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == -signal.SIGKILL
+    kill_import(revised, url, writing=journal.exists, delay=0.05)
     # The next connection finds the hot journal and rolls the transaction back.
     assert snapshot() == before
 
