@@ -40,7 +40,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -205,23 +205,23 @@ def invalidate_story(port: int) -> None:
 
 def stories_relating_to(numbers: Iterable[int]) -> set[int]:
     """
-    Ports whose stories list one of these as a related port (with its service
-    names). Read from the editors' copy, which is the live version's list
-    unless an editor has changed it since publishing.
+    Ports whose live stories list one of these as a related port (with its
+    service names): read from the live versions readers see, not the
+    editors' copy, which may have dropped or added one since.
     """
-    from .models import RelatedPort
+    from .models import Story
 
     numbers = set(numbers)
     if not numbers:
         return set()
-    return (
-        set(
-            RelatedPort.objects.filter(port_id__in=numbers).values_list(
-                "story__port_id", flat=True
-            )
-        )
-        - numbers
+    rows = Story.objects.filter(live_revision__isnull=False).values_list(
+        "port_id", "live_revision__content__related"
     )
+    return {
+        port
+        for port, related in rows
+        if any(item["port"] in numbers for item in related or ())
+    } - numbers
 
 
 def neighbour_ports(numbers: Iterable[int], registered: list[int]) -> set[int]:
@@ -255,7 +255,7 @@ def invalidate_registry_ranges(ranges: Iterable[tuple[int | None, int | None]]):
     neighbour lists) and of stories that list them as related ports (their
     service names), and the listings.
     """
-    from .models import Assignment, RelatedPort
+    from .models import Assignment
 
     ranges = list(ranges)
     if not ranges:
@@ -264,30 +264,17 @@ def invalidate_registry_ranges(ranges: Iterable[tuple[int | None, int | None]]):
     if len(touched) > BULK_PORTS:
         invalidate_ports(touched)
         return
-    # One query: the starts of registered ranges, and the stories relating
-    # to the touched ports (raw SQL: Django's UNION of values_list() with a
-    # constant does not keep the columns in one order).
-    story_table = RelatedPort._meta.get_field("story").related_model._meta.db_table
-    numbers = sorted(touched)
-    sql = (
-        f"SELECT 0, port_low FROM {Assignment._meta.db_table} "  # noqa: S608
-        "WHERE status = %s AND port_low IS NOT NULL GROUP BY port_low "
-        "UNION ALL "
-        f"SELECT 1, s.port_id FROM {RelatedPort._meta.db_table} r "
-        f"JOIN {story_table} s ON s.id = r.story_id "
-        f"WHERE r.port_id IN ({', '.join(['%s'] * len(numbers))})"
+    registered = sorted(
+        Assignment.objects.filter(
+            status=AssignmentStatus.ASSIGNED, port_low__isnull=False
+        )
+        .values_list("port_low", flat=True)
+        .distinct()
+        .order_by()
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [AssignmentStatus.ASSIGNED.value, *numbers])
-        rows = cursor.fetchall()
-    registered, relating = [], set()
-    for row_kind, number in rows:
-        if row_kind:
-            relating.add(number)
-        else:
-            registered.append(number)
-    registered.sort()
-    invalidate_ports(touched | neighbour_ports(touched, registered) | relating)
+    invalidate_ports(
+        touched | neighbour_ports(touched, registered) | stories_relating_to(touched)
+    )
 
 
 def is_cacheable(request) -> bool:

@@ -172,3 +172,25 @@ def test_an_import_that_changes_nothing_keeps_every_page():
     assert is_cached("/ports/4600/")
     assert is_cached("/ports/4601/")
     assert is_cached("/")
+
+
+def test_an_import_refreshes_stories_whose_live_version_relates_to_a_port():
+    """The editors' copy has dropped the related port; readers still see it."""
+    # Registered ports around 4700, so that its neighbours are a few ports.
+    base = (4600, 4610, 4620, 4630, 4700, 4780, 4790, 4800, 4810)
+    importing.import_registry(registry_csv(*registry_rows(*base)), file_name="1.csv")
+    story = make_published_story(60010, title="Live relation to 4700")
+    make_related(story, 4700)
+    services.story_publish(story=story, by=None)
+    story.related_ports.all().delete()  # a draft without the relation
+    fill("/ports/60010/", "/ports/60020/")
+    importing.import_registry(
+        registry_csv(
+            *registry_rows(*(n for n in base if n != 4700)),
+            ["svc4700-renamed", "4700", "tcp", "Service 4700"],
+        ),
+        file_name="2.csv",
+    )
+    assert not is_cached("/ports/60010/")
+    assert "svc4700-renamed" in Client().get("/ports/60010/").content.decode()
+    assert is_cached("/ports/60020/")  # a page showing nothing of 4700
