@@ -7,7 +7,8 @@ cached page records the version tokens it was built under: one per port for
 its page, one for all port pages (the feedback prompt shows on each), one for
 all listings (home, lists, search, feeds, sitemaps) and one global
 generation, and is used only while they are current; the tokens and the page
-come in one cache round trip. Invalidating writes new tokens, so it costs one
+come in one cache round trip, or from the worker's memory when it holds them
+(ports.local_pages). Invalidating writes new tokens, so it costs one
 cache write per port whatever the number of languages and hosts cached, and
 a large import replaces the all-ports token.
 

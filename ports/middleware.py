@@ -1,10 +1,12 @@
 """
 Cache hits answered early, and public reads sent to a read replica.
 
-A reader's page that is in the page cache costs one cache round trip: the
-middleware sits before sessions, authentication, messages and the view,
-works out the language as LocaleMiddleware would, finds the view's cache
-scope from the URL (`ports.caching.page_scope`) and answers from the cache.
+A reader's page that is in the page cache is answered before sessions,
+authentication, messages and the view run: the middleware works out the
+language from the URL as LocaleMiddleware would, finds the view's cache
+scope from the URL (`ports.caching.page_scope`), both once per path and
+worker, and answers from the cache (most often from the worker's own
+memory, see ports.local_pages).
 On the way out it does what the skipped middleware would have done to that
 response: the reader's CSRF token and cookie, Content-Language and Vary, and
 X-Frame-Options. Anything else (a miss, a session cookie, a view without a
