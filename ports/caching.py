@@ -41,7 +41,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -204,25 +204,43 @@ def invalidate_story(port: int) -> None:
     invalidate_ports({port} | related | stories_relating_to([port]))
 
 
+def _relating_sql(numbers: list[int]) -> tuple[str, list]:
+    """
+    SQL for (1, port) of each live story listing one of these numbers as a
+    related port, read from the live version's content: a JSON array of
+    {"port": n, ...} items, unnested as each database can.
+    """
+    from .models import Story, StoryRevision
+
+    stories, revisions = Story._meta.db_table, StoryRevision._meta.db_table
+    placeholders = ", ".join(["%s"] * len(numbers))
+    if connection.vendor == "postgresql":
+        items = "jsonb_array_elements(r.content -> 'related') AS item"
+        port = "(item ->> 'port')::integer"
+    else:
+        items = "json_each(r.content, '$.related') AS item"
+        port = "json_extract(item.value, '$.port')"
+    sql = (
+        f"SELECT 1, s.port_id FROM {stories} s "  # noqa: S608
+        f"JOIN {revisions} r ON r.id = s.live_revision_id, {items} "
+        f"WHERE {port} IN ({placeholders})"
+    )
+    return sql, list(numbers)
+
+
 def stories_relating_to(numbers: Iterable[int]) -> set[int]:
     """
     Ports whose live stories list one of these as a related port (with its
     service names): read from the live versions readers see, not the
     editors' copy, which may have dropped or added one since.
     """
-    from .models import Story
-
-    numbers = set(numbers)
+    numbers = sorted(set(numbers))
     if not numbers:
         return set()
-    rows = Story.objects.filter(live_revision__isnull=False).values_list(
-        "port_id", "live_revision__content__related"
-    )
-    return {
-        port
-        for port, related in rows
-        if any(item["port"] in numbers for item in related or ())
-    } - numbers
+    sql, params = _relating_sql(numbers)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {port for _kind, port in cursor.fetchall()} - set(numbers)
 
 
 def neighbour_ports(numbers: Iterable[int], registered: list[int]) -> set[int]:
@@ -265,17 +283,25 @@ def invalidate_registry_ranges(ranges: Iterable[tuple[int | None, int | None]]):
     if len(touched) > BULK_PORTS:
         invalidate_ports(touched)
         return
-    registered = sorted(
-        Assignment.objects.filter(
-            status=AssignmentStatus.ASSIGNED, port_low__isnull=False
-        )
-        .values_list("port_low", flat=True)
-        .distinct()
-        .order_by()
+    # One query: the starts of registered ranges, and the live stories
+    # relating to the touched ports.
+    relating_sql, relating_params = _relating_sql(sorted(touched))
+    sql = (
+        f"SELECT 0, port_low FROM {Assignment._meta.db_table} "  # noqa: S608
+        "WHERE status = %s AND port_low IS NOT NULL GROUP BY port_low "
+        f"UNION ALL {relating_sql}"
     )
-    invalidate_ports(
-        touched | neighbour_ports(touched, registered) | stories_relating_to(touched)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [AssignmentStatus.ASSIGNED.value, *relating_params])
+        rows = cursor.fetchall()
+    registered, relating = [], set()
+    for row_kind, number in rows:
+        if row_kind:
+            relating.add(number)
+        else:
+            registered.append(number)
+    registered.sort()
+    invalidate_ports(touched | neighbour_ports(touched, registered) | relating)
 
 
 def is_cacheable(request) -> bool:

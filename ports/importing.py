@@ -193,7 +193,7 @@ def _comparable(value):
 
 
 def _existing_assignments():
-    columns = ("pk", "natural_key", *registry.VALUE_FIELDS)
+    columns = ("pk", "registry_key", *registry.VALUE_FIELDS)
     return {
         row[1]: dict(zip(columns, row, strict=True))
         for row in Assignment.objects.order_by().values_list(*columns)
@@ -299,7 +299,7 @@ def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
     new_rows = [
         {
             **change.values,
-            "natural_key": change.key,
+            "registry_key": change.key,
             "withdrawn_at": None,
             "created_at": now,
             "updated_at": now,

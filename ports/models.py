@@ -122,16 +122,20 @@ class AssignmentQuerySet(models.QuerySet):
     def current(self):
         return self.exclude(status=AssignmentStatus.WITHDRAWN)
 
+    def get_by_natural_key(self, registry_key):
+        return self.get(registry_key=registry_key)
+
 
 class Assignment(models.Model):
     """
     One row of IANA's Service Name and Transport Protocol Port Number Registry.
 
-    The registry has no key column; `natural_key` is computed by
-    ports.registry.natural_key() and is what an update is matched on.
+    The registry has no key column; `registry_key` is computed by
+    ports.registry.natural_key() and is what an update is matched on. It is
+    also the model's natural key for Django's serializers (dumpdata).
     """
 
-    natural_key = models.TextField(_("natural key"), unique=True, editable=False)
+    registry_key = models.TextField(_("registry key"), unique=True, editable=False)
     service_name = models.CharField(_("service name"), max_length=255, blank=True)
     transport = models.CharField(
         _("transport"), max_length=4, choices=Transport, blank=True
@@ -221,6 +225,9 @@ class Assignment(models.Model):
     def __str__(self):
         name = self.service_name or self.description or _("unnamed")
         return f"{name} {self.port_display}/{self.transport or '-'}"
+
+    def natural_key(self):
+        return (self.registry_key,)
 
     @property
     def port_display(self):

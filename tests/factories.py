@@ -141,4 +141,6 @@ def make_assignment(service_name, port_low, port_high=None, transport="tcp", **f
     values.setdefault(
         "status", registry.status_for(service_name, values["description"])
     )
-    return Assignment.objects.create(natural_key=registry.natural_key(values), **values)
+    return Assignment.objects.create(
+        registry_key=registry.natural_key(values), **values
+    )

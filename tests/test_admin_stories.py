@@ -193,7 +193,7 @@ def test_story_search_by_port_title_and_service_name(client, reviewer):
     make_story(443, title="TLS everywhere")
     make_story(6001, title="X display one")
     Assignment.objects.create(
-        natural_key="x11|tcp|6000-6063",
+        registry_key="x11|tcp|6000-6063",
         service_name="x11",
         transport="tcp",
         port_low=6000,
@@ -230,7 +230,7 @@ def test_admin_index_shows_each_role_its_work_queues(client, editor, reviewer):
     )
     changed = make_published_story(5005, title="Registry moved")
     assignment = Assignment.objects.create(
-        natural_key="svc|tcp|5005", service_name="svc", transport="tcp",
+        registry_key="svc|tcp|5005", service_name="svc", transport="tcp",
         port_low=5005, port_high=5005,
     )  # fmt: skip
     run = ImportRun.objects.create(

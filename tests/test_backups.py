@@ -160,6 +160,54 @@ def test_dumpdata_restores_into_an_empty_database(db, tmp_path):
     assert titles == [("Port 80: the web", "ポート80"), ("Port 22: SSH", None)]
 
 
+def test_registry_rows_dump_by_their_natural_key(db, tmp_path):
+    """
+    Assignments have a natural key (the registry key), so --natural-primary
+    dumps them without ids and changes point at them by key: a registry
+    restores into a database whose ids differ.
+    """
+    build_content()
+    dump = tmp_path / "registry.json"
+    call_command(
+        "dumpdata",
+        "ports.assignment",
+        "ports.importrun",
+        "ports.registrychange",
+        "--natural-foreign",
+        "--natural-primary",
+        f"--output={dump}",
+    )
+    records = json.loads(dump.read_text())
+    assignments = [r for r in records if r["model"] == "ports.assignment"]
+    assert assignments and all("pk" not in r for r in assignments)
+    keys = {a["fields"]["registry_key"] for a in assignments}
+    changes = [r for r in records if r["model"] == "ports.registrychange"]
+    assert all(len(c["fields"]["assignment"]) == 1 for c in changes)
+    assert {c["fields"]["assignment"][0] for c in changes} <= keys
+
+    target = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    manage("migrate", "--noinput", "-v0", database_url=target)
+    with sqlite3.connect(tmp_path / "restored.sqlite3") as restored:
+        # Ids the source database used are taken in the new one.
+        restored.execute(
+            "INSERT INTO ports_assignment (id, registry_key, service_name, "
+            "transport, description, assignee, contact, registration_date, "
+            "modification_date, reference, service_code, unauthorized_use, "
+            "assignment_notes, status, created_at, updated_at) VALUES (1, 'x|tcp|1', "
+            "'x', 'tcp', '', '', '', '', '', '', '', '', '', 'assigned', "
+            "'2025-01-01', '2025-01-01')"
+        )
+    manage("loaddata", str(dump), database_url=target)
+    with sqlite3.connect(tmp_path / "restored.sqlite3") as restored:
+        pairs = restored.execute(
+            "SELECT c.kind, a.registry_key FROM ports_registrychange c "
+            "JOIN ports_assignment a ON a.id = c.assignment_id"
+        ).fetchall()
+    assert sorted(pairs) == sorted(
+        (c.kind, c.assignment.registry_key) for c in RegistryChange.objects.all()
+    ), pairs
+
+
 # Transactional, so pg_dump sees the content; the migrated data comes back
 # afterwards for the tests that follow (serialized_rollback).
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

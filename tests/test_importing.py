@@ -52,7 +52,7 @@ def test_first_import_adds_every_row_and_records_it():
     assert len(run.sha256) == 64 and run.finished_at is not None
     assert run.changes.filter(kind=ChangeKind.ADDED).count() == 8
     x11 = Assignment.objects.get(service_name="x11")
-    assert x11.natural_key == "x11|tcp|6000-6063"
+    assert x11.registry_key == "x11|tcp|6000-6063"
     assert RegistryChange.objects.get(assignment=x11).port_high == 6063
 
 
@@ -80,7 +80,7 @@ def test_update_records_field_changes_old_to_new():
         "modification_date": ["", "2025-01-02"],
     }
     assert (change.port_low, change.port_high) == (80, 80)
-    assignment = Assignment.objects.get(natural_key="http|tcp|80-80")
+    assignment = Assignment.objects.get(registry_key="http|tcp|80-80")
     assert assignment.assignee == "[IESG]"
     assert assignment.updated_at == run.started_at
 
@@ -150,7 +150,7 @@ def test_changed_key_reads_as_withdrawn_and_added():
     rows[4][3] = "Reserved"  # the unnamed row on 82: its description is its identity
     plan, _ = import_rows(rows)
     assert plan.summary() == "new=1 changed=0 unchanged=7 withdrawn=1 invalid=0"
-    assert Assignment.objects.get(natural_key="|tcp|82-82|reserved").status == (
+    assert Assignment.objects.get(registry_key="|tcp|82-82|reserved").status == (
         AssignmentStatus.RESERVED
     )
 
@@ -191,7 +191,7 @@ def test_skipped_invalid_row_does_not_withdraw_the_assignment_it_may_be():
         "Unassigned 82/tcp",
         "http 80/tcp",
     ]
-    assert Assignment.objects.get(natural_key="http|tcp|80-80").status == "assigned"
+    assert Assignment.objects.get(registry_key="http|tcp|80-80").status == "assigned"
     assert "2 assignment(s) missing from the file were kept" in run.message
 
 

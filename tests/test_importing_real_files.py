@@ -120,7 +120,7 @@ def test_update_between_the_two_real_files():
     assert Assignment.objects.current().count() == len(new)
     assert Assignment.objects.count() == len(new) + 19
     # A change records old → new per field.
-    checkmk = Assignment.objects.get(natural_key="checkmk-agent|tcp|6556-6556")
+    checkmk = Assignment.objects.get(registry_key="checkmk-agent|tcp|6556-6556")
     assert checkmk.changes.get(run=run).fields == {
         "assignee": ["[Tribe29_GmbH]", "[Checkmk_GmbH]"],
         "modification_date": ["", "2024-08-06"],
@@ -173,7 +173,7 @@ def test_registry_wide_change_is_applied_in_bulk():
         "withdrawn": rekeyed,
         "invalid": 0,
     }
-    x11 = Assignment.objects.get(natural_key="x11|tcp|6000-6063")
+    x11 = Assignment.objects.get(registry_key="x11|tcp|6000-6063")
     assert x11.description == "X Window System (revised)"
     assert x11.changes.get(run=run).fields == {
         "description": ["X Window System", "X Window System (revised)"]

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def make_assignment(**fields):
     fields.setdefault(
-        "natural_key", f"test|{fields.get('port_low')}|{fields.get('port_high')}"
+        "registry_key", f"test|{fields.get('port_low')}|{fields.get('port_high')}"
     )
     return Assignment.objects.create(**fields)
 

@@ -36,7 +36,7 @@ def test_preview_renders_the_draft_exactly_as_the_published_page_would(client):
     make_faq(story)
     make_related(story, 22, note="ssh")
     Assignment.objects.create(
-        natural_key="ssh|tcp|22",
+        registry_key="ssh|tcp|22",
         service_name="ssh",
         transport="tcp",
         port_low=22,
