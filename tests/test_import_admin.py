@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,13 +16,13 @@ from ports.choices import AssignmentStatus
 from ports.models import Assignment, ImportRun, RegistryChange
 
 from .factories import registry_csv
+from .shared_data import shared_file
 
 pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "/admin/ports/assignment/import/"
 CONFIRM_URL = "/admin/ports/assignment/process_import/"
 CHANGELIST_URL = "/admin/ports/assignment/"
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
 
 FIRST = registry_csv(
     ["http", "80", "tcp", "World Wide Web HTTP", "[Tim_Berners_Lee]"],
@@ -37,13 +36,6 @@ SECOND = registry_csv(
     ["", "82", "tcp", "Unassigned"],
     ["new-svc", "83", "tcp", "Brand new"],
 )
-
-
-def shared_file(name):
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{name} is not in ../shared/data/ beside the project")
-    return path
 
 
 @pytest.fixture(autouse=True)

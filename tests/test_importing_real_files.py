@@ -8,28 +8,17 @@ independently of ports.registry, and compared with what the import did.
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db.models import Count
 
 from ports import importing
 from ports.choices import AssignmentStatus, ChangeKind
 from ports.models import Assignment, ImportRun, RegistryChange
 
+from .shared_data import NEWER, OLDER, shared_file
+
 pytestmark = pytest.mark.django_db
-
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
-OLDER = "service-names-port-numbers-2024-04-30.csv"
-NEWER = "service-names-port-numbers-2025-03-28-LF.csv"
-
-
-def shared_file(name):
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{name} is not in ../shared/data/ beside the project")
-    return path
 
 
 def records(name):

@@ -23,16 +23,7 @@ from django.db import connection
 from ports import importing
 from ports.models import Assignment, ImportRun, RegistryChange
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
-OLDER = "service-names-port-numbers-2024-04-30.csv"
-NEWER = "service-names-port-numbers-2025-03-28-LF.csv"
-
-
-def shared_file(name):
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{name} is not in ../shared/data/ beside the project")
-    return path
+from .shared_data import NEWER, OLDER, shared_file
 
 
 def every_row_changed(path, target):

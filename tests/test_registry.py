@@ -2,25 +2,16 @@
 
 import csv
 import hashlib
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from ports import registry
 from ports.choices import AssignmentStatus
 
 from .factories import registry_csv
+from .shared_data import shared_file
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
 HEADER = list(registry.COLUMNS.values())
-
-
-def shared_file(name):
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{name} is not in ../shared/data/ beside the project")
-    return path
 
 
 def only_row(data):

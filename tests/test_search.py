@@ -5,10 +5,8 @@ import random
 import re
 import statistics
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -17,14 +15,14 @@ from ports.choices import AssignmentStatus
 from ports.models import Assignment, Story, StoryRevision
 
 from .factories import make_assignment, make_citation, make_published_story, make_story
+from .shared_data import DATA, NEWER
 
 pytestmark = pytest.mark.django_db
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="full-text search needs PostgreSQL"
 )
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
-REGISTRY_FILE = DATA / "service-names-port-numbers-2025-03-28-LF.csv"
+REGISTRY_FILE = DATA / NEWER
 
 
 @pytest.fixture
