@@ -75,6 +75,29 @@ def _record(
     )
 
 
+def _move(
+    story: Story,
+    to_status: str,
+    *,
+    by: User,
+    action: str,
+    comment: str = "",
+    revision: StoryRevision | None = None,
+) -> None:
+    """A step that changes only the story's status, and its record."""
+    from_status = story.status
+    story.status = to_status
+    story.save(update_fields=["status", "updated_at"])
+    _record(
+        story,
+        by=by,
+        action=action,
+        from_status=from_status,
+        comment=comment,
+        revision=revision,
+    )
+
+
 def _log(by: User, story: Story, message: str) -> None:
     """Note a publishing step in the admin's own log (LogEntry needs a user)."""
     if by is not None:
@@ -154,12 +177,7 @@ def story_record_save(*, story: Story, by: User) -> StoryRevision:
         StoryStatus.SCHEDULED: story.scheduled_revision,
     }.get(story.status)
     if approved is not None and approved.content != revision.content:
-        from_status = story.status
-        story.status = StoryStatus.DRAFT
-        story.save(update_fields=["status", "updated_at"])
-        _record(
-            story, by=by, action=Action.EDIT, from_status=from_status, revision=revision
-        )
+        _move(story, StoryStatus.DRAFT, by=by, action=Action.EDIT, revision=revision)
     return revision
 
 
@@ -172,14 +190,11 @@ def story_submit(
     workflow.check_step(by, Action.SUBMIT, story)
     workflow.check_content(story)
     revision = _current_revision(story, by)
-    from_status = story.status
-    story.status = StoryStatus.IN_REVIEW
-    story.save(update_fields=["status", "updated_at"])
-    _record(
+    _move(
         story,
+        StoryStatus.IN_REVIEW,
         by=by,
         action=Action.SUBMIT,
-        from_status=from_status,
         comment=comment,
         revision=revision,
     )
@@ -268,12 +283,7 @@ def story_send_back(
         )
     story = _lock(story, expected_version)
     workflow.check_step(by, Action.SEND_BACK, story)
-    from_status = story.status
-    story.status = StoryStatus.DRAFT
-    story.save(update_fields=["status", "updated_at"])
-    _record(
-        story, by=by, action=Action.SEND_BACK, from_status=from_status, comment=comment
-    )
+    _move(story, StoryStatus.DRAFT, by=by, action=Action.SEND_BACK, comment=comment)
     return story
 
 
