@@ -75,27 +75,15 @@ def _record(
     )
 
 
-def _move(
-    story: Story,
-    to_status: str,
-    *,
-    by: User,
-    action: str,
-    comment: str = "",
-    revision: StoryRevision | None = None,
-) -> None:
-    """A step that changes only the story's status, and its record."""
+def _move(story: Story, to_status: str, *, by: User, action: str, **details) -> None:
+    """
+    A step that changes only the story's status, and its record (`details`:
+    the comment or revision for _record).
+    """
     from_status = story.status
     story.status = to_status
     story.save(update_fields=["status", "updated_at"])
-    _record(
-        story,
-        by=by,
-        action=action,
-        from_status=from_status,
-        comment=comment,
-        revision=revision,
-    )
+    _record(story, by=by, action=action, from_status=from_status, **details)
 
 
 def _log(by: User, story: Story, message: str) -> None:
