@@ -29,8 +29,9 @@ def columns(model, names, alias: str = "") -> str:
 
 
 @lru_cache(maxsize=256)
-def _converters(vendor: str, alias: str, fields: tuple):
-    connection = connections[alias]
+def _converters(connection, fields: tuple):
+    # Per connection: the backend's converters are methods of its own
+    # operations object, and each thread has its own connection.
     found = []
     for model, name in fields:
         field = model._meta.get_field(name)
@@ -56,7 +57,7 @@ def fetch(model, sql: str, params, fields) -> list[list]:
     )
     connection = connections[alias]
     converters = _converters(
-        connection.vendor, alias, tuple(field for field in fields if field is not None)
+        connection, tuple(field for field in fields if field is not None)
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
