@@ -7,7 +7,6 @@ production settings pass `check --deploy`.
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import override_settings
 
 from .factories import make_citation, make_published_story, make_user
@@ -107,9 +106,7 @@ def admin_urls(story):
 
 
 def test_admin_pages_use_nonces_for_their_inline_code(client, story):
-    client.force_login(
-        get_user_model().objects.create_superuser("root", password="pw-root-1")
-    )
+    client.force_login(make_user("root", is_superuser=True))
     for url in admin_urls(story):
         response = client.get(url)
         assert response.status_code == 200, url

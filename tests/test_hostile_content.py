@@ -14,7 +14,7 @@ from ports import importing, services
 from ports.choices import KnownUseKind
 from ports.models import FAQ, Citation, FeedbackVote, KnownUse, RelatedPort, Story
 
-from .factories import make_port, registry_csv
+from .factories import make_port, make_user, registry_csv
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -209,7 +209,6 @@ import re  # noqa: E402
 import xml.etree.ElementTree as ET  # noqa: E402
 
 import pytest  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
 
 from ports.models import Assignment, ImportRun  # noqa: E402
 
@@ -318,9 +317,7 @@ def staff_urls(story):
 
 
 def test_preview_and_admin_render_hostile_content_inert(client, hostile):
-    client.force_login(
-        get_user_model().objects.create_superuser("root", password="pw-root-1")
-    )
+    client.force_login(make_user("root", is_superuser=True))
     for url in staff_urls(hostile):
         response = client.get(url, follow=url.endswith("/preview/"))
         assert_safe(response, url)
