@@ -345,7 +345,9 @@ class HistoryEntry:
     def kind_label(self):
         return ChangeKind(self.kind).label
 
-    port_display = Assignment.port_display
+    @property
+    def port_display(self):
+        return port_range_text(self.port_low, self.port_high, dash="-")
 
 
 def _assignments(number: int) -> list[Assignment]:
