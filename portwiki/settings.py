@@ -96,6 +96,18 @@ MIDDLEWARE = [
 ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "portwiki.urls")
 
 TEMPLATES = [
+    # The reader site (templates/jinja2/): Jinja2, which renders a port page
+    # several times faster than Django's engine (ports.templating).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "ports.templating.environment",
+            "context_processors": ["django.template.context_processors.i18n"],
+        },
+    },
+    # The admin and its overrides (templates/admin/).
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

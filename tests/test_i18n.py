@@ -9,7 +9,7 @@ import polib
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.template import Engine
+from django.template import engines
 from django.urls import reverse
 from django.utils import translation
 
@@ -192,28 +192,23 @@ def test_catalogues_compile_without_gettext(tmp_path):
     assert catalogue.find("Search").msgstr == "لټون"
 
 
+READER_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "jinja2"
+
+
 def _reader_templates():
-    root = Path(settings.BASE_DIR) / "templates"
-    return [
-        path
-        for path in sorted(root.rglob("*.html"))
-        if "admin" not in path.relative_to(root).parts
-    ]
+    return sorted(READER_TEMPLATES.rglob("*.html"))
 
 
 # Words that may stand untranslated in reader templates: names and markup.
 _ALLOWED_WORDS = {"portwiki", "port", "wiki", "article", "website"}  # og:type
-_DJANGO_RE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
+_TEMPLATE_CODE_RE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
 _VISIBLE_ATTRIBUTE_RE = re.compile(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"')
 
 
 def visible_english(source):
-    """Words a reader would see that no translation tag produces."""
-    # Translation tags, whole blocktranslate blocks and variables go first.
-    source = re.sub(
-        r"\{%\s*blocktranslate.*?\{%\s*endblocktranslate\s*%\}", "", source, flags=re.S
-    )
-    source = _DJANGO_RE.sub("\x00", source)
+    """Words a reader would see that no translation call produces."""
+    # Template code (translation calls, variables, tags) goes first.
+    source = _TEMPLATE_CODE_RE.sub("\x00", source)
     source = re.sub(
         r"<!--.*?-->|<script.*?</script>|<style.*?</style>", "", source, flags=re.S
     )
@@ -227,7 +222,7 @@ def visible_english(source):
 
 
 def test_the_english_finder_finds_english():
-    assert visible_english('<p title="Hello">{% translate "x" %} World</p>') == [
+    assert visible_english('<p title="Hello">{{ _("x") }} World</p>') == [
         "Hello",
         "World",
     ]
@@ -240,16 +235,14 @@ def _template_params():
 
 @pytest.mark.parametrize("path", _template_params(), ids=lambda path: path.name)
 def test_reader_templates_have_no_hard_coded_english(path):
-    """Text readers see goes through {% translate %}; markup and names aside."""
+    """Text readers see goes through _() or ngettext(); markup and names aside."""
     assert visible_english(path.read_text()) == []
 
 
 def test_templates_load_in_the_engine():
-    engine = Engine.get_default()
+    engine = engines["jinja2"]
     for path in _reader_templates():
-        engine.get_template(
-            str(path.relative_to(Path(settings.BASE_DIR) / "templates"))
-        )
+        engine.get_template(str(path.relative_to(READER_TEMPLATES)))
 
 
 # Translated content and the English fallback --------------------------------------

@@ -129,7 +129,7 @@ def test_story_port_page_shows_facts_then_story_sources_and_more(client, demo):
     assert '<h3 lang="en">Who owns port 373?</h3>' in faqs
     assert "Last reviewed" in text
     # Always: the commands and the feedback prompt.
-    assert "ss -ltnup &#x27;sport = :373&#x27;" in html
+    assert "<code>ss -ltnup &#39;sport = :373&#39;</code>" in html  # escaped
     assert "Was this page helpful?" in html
     assert_accessible_structure(html)
 

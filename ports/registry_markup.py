@@ -1,0 +1,44 @@
+"""IANA's registry text for readers: escaped, with its bracketed items marked up."""
+
+import re
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+_BRACKETED_RE = re.compile(r"\[([^\[\]]+)\]")
+_RFC_RE = re.compile(r"^RFC(\d{1,5})$", re.IGNORECASE)
+
+
+def registry_text(value):
+    """
+    Registry text, escaped, with IANA's bracketed items marked up: [RFC6335]
+    links to the RFC, [Stephen_Gildea] is shown as the contact handle it is.
+    """
+    if not value:
+        return ""
+    parts = []
+    position = 0
+    for match in _BRACKETED_RE.finditer(value):
+        parts.append(escape(value[position : match.start()]))
+        item = match[1].strip()
+        if rfc := _RFC_RE.match(item):
+            parts.append(
+                format_html(
+                    '<a href="https://www.rfc-editor.org/rfc/rfc{}" '
+                    'rel="noopener noreferrer">RFC {}</a>',
+                    rfc[1],
+                    rfc[1],
+                )
+            )
+        else:
+            parts.append(
+                format_html(
+                    '<span class="handle" title="{}">{}</span>',
+                    _("IANA contact handle"),
+                    item,
+                )
+            )
+        position = match.end()
+    parts.append(escape(value[position:]))
+    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 (escaped)

@@ -1,0 +1,368 @@
+"""
+The reader site's templates: a Jinja2 environment with Django's translations,
+URLs and static files, and the filters the pages use.
+
+Reader pages are Jinja2 rather than Django templates because an uncached port
+page has some six hundred tags and variables: Jinja2 compiles a template to
+Python once, where Django's engine walks a node tree on every render. The
+admin stays on Django's engine.
+
+Strings are marked `_("…", name=value)` (ngettext for plurals): Jinja2's
+"new style" gettext formats the translation with the values escaped, and
+`manage.py makemessages` (ports/management/commands/makemessages.py) reads
+those calls into the catalogues. Each language has its own compiled copy of
+the templates, in which `_()` of literal text is already the translation:
+a page has some seventy such strings, and looking each up per request was a
+sixth of its rendering. Catalogues are read once per process, as Django's are.
+"""
+
+import html
+from datetime import datetime
+from functools import lru_cache
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format as localized_date_format
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.text import Truncator, normalize_newlines
+from django.utils.translation import (
+    get_language,
+    get_language_bidi,
+    get_language_info,
+    gettext,
+    ngettext,
+    override,
+)
+from jinja2 import Environment, StrictUndefined, Undefined, nodes, pass_context
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup, escape
+
+from . import i18n
+from .caching import CSRF_PLACEHOLDER
+from .feedback import prompt_texts
+from .registry_markup import registry_text
+from .rendering import safe_link
+from .structured_data import story_structured_data
+
+# Reversed URLs kept per process: a port page links to some thirty, and the
+# URLconf does not change while the process runs.
+REVERSED_URLS = 16384
+
+
+class ReaderEnvironment(Environment):
+    """
+    Templates are looked up in the active language's overlay of this
+    environment, which compiles `_("literal")` calls to their translation.
+    """
+
+    language = None  # the overlays' language; None for the shared base
+
+    def get_template(self, name, parent=None, globals=None):
+        language = get_language()
+        if self.language is None and language is not None:
+            return self.for_language(language).get_template(name, parent, globals)
+        return super().get_template(name, parent, globals)
+
+    def for_language(self, language):
+        overlay = self.language_overlays.get(language)
+        if overlay is None:
+            overlay = self.overlay()
+            overlay.language = language
+            # Two threads may both build one; either will do.
+            self.language_overlays[language] = overlay
+        return overlay
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        if self.language is not None:
+            tree = ConstantTranslations(self.language).visit(tree)
+            tree.set_environment(self)
+        return tree
+
+
+class ConstantTranslations(NodeTransformer):
+    """
+    `_("text")` and `_("text", name=value)` as Jinja2's new-style gettext
+    would give them in one language: the translation, marked safe, formatted
+    with the values (escaped) at render time.
+    """
+
+    def __init__(self, language):
+        self.language = language
+
+    def visit_Call(self, node):
+        node = self.generic_visit(node)
+        if not (
+            isinstance(node.node, nodes.Name)
+            and node.node.name in ("_", "gettext")
+            and len(node.args) == 1
+            and isinstance(node.args[0], nodes.Const)
+            and isinstance(node.args[0].value, str)
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):
+            return node
+        with override(self.language):
+            text = gettext(node.args[0].value)
+        if node.kwargs:
+            values = nodes.Dict(
+                [nodes.Pair(nodes.Const(kw.key), kw.value) for kw in node.kwargs]
+            )
+            folded = nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text)), values)
+        else:
+            # New-style gettext formats even without values ("%%" is "%").
+            folded = nodes.MarkSafeIfAutoescape(nodes.Const(text % {}))
+        return folded.set_lineno(node.lineno)
+
+
+def environment(**options):
+    # Strict in development and tests, so a misspelt name fails loudly;
+    # production shows nothing for it, as Django's engine would.
+    options["undefined"] = StrictUndefined if settings.DEBUG else Undefined
+    env = ReaderEnvironment(extensions=["jinja2.ext.i18n"], **options)
+    env.language_overlays = {}
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals.update(
+        url=url,
+        static=static,
+        get_language=get_language,
+        absolute_url=absolute_url,
+        csrf_field=csrf_field,
+        querystring=querystring,
+        language_alternates=language_alternates,
+        language_links=language_links,
+        current_language_info=current_language_info,
+        feedback_texts=feedback_texts,
+        listening_commands=listening_commands,
+        story_structured_data=story_structured_data,
+    )
+    env.filters.update(
+        date=date,
+        dir_attr=dir_attr,
+        linebreaksbr=linebreaksbr,
+        nested_toc=nested_toc,
+        registry_text=registry_text,
+        safe_url=safe_link,
+        truncatechars=truncatechars,
+    )
+    return env
+
+
+# URLs and addresses -------------------------------------------------------------
+
+
+def url(name, *args, **kwargs):
+    """reverse(), remembered per URLconf, script prefix and language."""
+    return _reverse(
+        get_urlconf() or settings.ROOT_URLCONF,
+        get_script_prefix(),
+        get_language(),
+        name,
+        args,
+        tuple(sorted(kwargs.items())),
+    )
+
+
+@lru_cache(maxsize=REVERSED_URLS)
+def _reverse(urlconf, _prefix, _language, name, args, kwargs):
+    # The prefix and language are part of the key: reverse() reads them.
+    return reverse(name, urlconf=urlconf, args=args or None, kwargs=dict(kwargs))
+
+
+@pass_context
+def absolute_url(context, path=None):
+    request = context["request"]
+    return request.build_absolute_uri(path if path is not None else request.path)
+
+
+def querystring(query, **changes):
+    """`?a=1&page=2`: the listing's query with some parameters replaced."""
+    params = {**query, **changes}
+    params = {name: value for name, value in params.items() if value is not None}
+    return f"?{urlencode(params, doseq=True)}" if params else ""
+
+
+@pass_context
+def csrf_field(context):
+    """
+    The CSRF input. Cacheable pages carry a placeholder that ports.caching
+    replaces with each reader's own token; other renderings get the token.
+    """
+    if context.get("csrf_placeholder"):
+        return _CSRF_PLACEHOLDER_FIELD
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+        str(context.get("csrf_token") or ""),
+    )
+
+
+_CSRF_PLACEHOLDER_FIELD = Markup(
+    f'<input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}">'
+)
+
+
+# Languages ------------------------------------------------------------------------
+
+
+def current_language_info():
+    return get_language_info(get_language())
+
+
+def feedback_texts(prompt):
+    """The feedback prompt's texts in the reader's language (ports.feedback)."""
+    return prompt_texts(prompt, get_language())
+
+
+def _absolute(request, alternates):
+    # Alternates are absolute paths: only the scheme and host go before them.
+    origin = request.build_absolute_uri("/")[:-1]
+    return [i18n.Alternate(a.code, a.name, origin + a.url, a.bidi) for a in alternates]
+
+
+@pass_context
+def language_alternates(context):
+    """This page in every language, as absolute URLs (for hreflang links)."""
+    request = context.get("request")
+    if request is None:
+        return []
+    return _absolute(request, i18n.page_alternates(request))
+
+
+@pass_context
+def language_links(context):
+    """The switcher's links: this page in every language, else each home page."""
+    request = context.get("request")
+    if request is None:
+        return []
+    alternates = i18n.page_alternates(request)
+    if alternates:
+        return alternates
+    links = []
+    for code in i18n.language_codes():
+        info = get_language_info(code)
+        with override(code):
+            home = url("ports:home")
+        links.append(i18n.Alternate(code, info["name_local"], home, info["bidi"]))
+    return links
+
+
+@lru_cache(maxsize=64)
+def _dir_attr(language, page_is_rtl):
+    try:
+        text = "rtl" if get_language_info(language)["bidi"] else "ltr"
+    except KeyError:
+        text = "ltr"
+    if (text == "rtl") == page_is_rtl:
+        return ""
+    return format_html(' dir="{}"', text)
+
+
+@pass_context
+def dir_attr(context, language):
+    """
+    ` dir="…"` for text in `language` where its direction differs from the
+    page's (English shown on an Arabic page), else nothing.
+    """
+    page_is_rtl = context.get("LANGUAGE_BIDI")
+    if page_is_rtl is None:
+        page_is_rtl = get_language_bidi()
+    return _dir_attr(str(language), bool(page_is_rtl))
+
+
+# Text -------------------------------------------------------------------------------
+
+
+def date(value, arg="DATE_FORMAT"):
+    """Django's `date` filter: a named format is localised, in local time."""
+    if not value:
+        return ""
+    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    if arg == "c":
+        return value.isoformat()  # as Django's "c"
+    if arg in DAY_FORMATS:  # the same text for every moment of a day
+        day = value.date() if isinstance(value, datetime) else value
+        return _day_text(get_language(), day, arg)
+    if arg.isupper():  # the language's own format
+        return localized_date_format(value, arg)
+    return date_format(value, arg)
+
+
+# Named formats that show the day only: their text depends on the day and
+# the language, and a page shows the same few dates again and again.
+DAY_FORMATS = ("DATE_FORMAT", "SHORT_DATE_FORMAT")
+
+
+@lru_cache(maxsize=4096)
+def _day_text(_language, day, arg):
+    return localized_date_format(day, arg)
+
+
+def linebreaksbr(value):
+    """Escaped text with its line breaks as <br>."""
+    text = str(escape(value))  # markup (already escaped) is kept as it is
+    return Markup(normalize_newlines(text).replace("\n", "<br>"))
+
+
+def truncatechars(value, length):
+    text = str(value)
+    if len(text) <= length:  # nothing to cut (most summaries)
+        return text
+    return Truncator(text).chars(length)
+
+
+def nested_toc(toc):
+    """A flat table of contents (levels 2 and 3) as a two-level tree."""
+    tree = []
+    for entry in toc or []:
+        item = {"id": entry["id"], "name": html.unescape(entry["name"]), "children": []}
+        if entry["level"] > 2 and tree:
+            tree[-1]["children"].append(item)
+        else:
+            tree.append(item)
+    return tree
+
+
+def listening_commands(number):
+    """Commands that show what listens on a port, per operating system."""
+    return [
+        {
+            "system": "Linux",
+            "commands": [
+                {"label": "ss", "text": f"ss -ltnup 'sport = :{number}'"},
+            ],
+            "note": gettext("Add sudo to see the processes of other users."),
+        },
+        {
+            "system": "macOS",
+            "commands": [
+                {"label": "TCP", "text": f"sudo lsof -nP -iTCP:{number} -sTCP:LISTEN"},
+                {"label": "UDP", "text": f"sudo lsof -nP -iUDP:{number}"},
+            ],
+            "note": "",
+        },
+        {
+            "system": "Windows",
+            "commands": [
+                {
+                    "label": gettext("Command Prompt"),
+                    "text": f"netstat -ano | findstr :{number}",
+                },
+                {
+                    "label": "PowerShell TCP",
+                    "text": f"Get-NetTCPConnection -LocalPort {number}",
+                },
+                {
+                    "label": "PowerShell UDP",
+                    "text": f"Get-NetUDPEndpoint -LocalPort {number}",
+                },
+            ],
+            "note": gettext(
+                "The last column of netstat is the process id; "
+                "look it up in Task Manager."
+            ),
+        },
+    ]
