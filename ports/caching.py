@@ -211,15 +211,11 @@ def _relating_sql(numbers: list[int]) -> tuple[str, list]:
     {"port": n, ...} items, unnested as each database can.
     """
     from .models import Story, StoryRevision
+    from .revisions import related_ports_sql
 
     stories, revisions = Story._meta.db_table, StoryRevision._meta.db_table
     placeholders = ", ".join(["%s"] * len(numbers))
-    if connection.vendor == "postgresql":
-        items = "jsonb_array_elements(r.content -> 'related') AS item"
-        port = "(item ->> 'port')::integer"
-    else:
-        items = "json_each(r.content, '$.related') AS item"
-        port = "json_extract(item.value, '$.port')"
+    items, port = related_ports_sql(connection.vendor)
     sql = (
         f"SELECT 1, s.port_id FROM {stories} s "  # noqa: S608
         f"JOIN {revisions} r ON r.id = s.live_revision_id, {items} "

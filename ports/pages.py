@@ -5,13 +5,13 @@ Stories are only ever read from their live snapshot (`Story.objects.live()`
 and `live_revision.content`), never from the editors' working copy.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from itertools import groupby
 
-from django.db import connections, router
 from django.db.models import (
     ExpressionWrapper,
     F,
@@ -46,7 +46,7 @@ from .models import (
     Story,
     StoryRevision,
 )
-from .revisions import StoryPage
+from .revisions import SOURCE_LANGUAGE, StoryPage, related_ports_sql
 
 HISTORY_LIMIT = 50
 NEIGHBOURS_PER_SIDE = 3
@@ -224,7 +224,7 @@ class PortPage:
     assignments: list
     known_uses: list
     history: list
-    story: Story | None = None
+    story: "StoryState | None" = None
     story_page: StoryPage | None = None
     transports: list = field(default_factory=list)
     facts: list = field(default_factory=list)
@@ -350,40 +350,94 @@ class HistoryEntry:
         return port_range_text(self.port_low, self.port_high, dash="-")
 
 
-def _assignments(number: int) -> list[Assignment]:
-    rows = plain_sql.fetch(
+def _assignments_read(number: int) -> plain_sql.Read:
+    return plain_sql.Read(
         Assignment,
         f"SELECT {plain_sql.columns(Assignment, ASSIGNMENT_FIELDS)} "  # noqa: S608
         f"FROM {plain_sql.table(Assignment)} WHERE {_covering_sql(Assignment)} "
         "ORDER BY status, transport, service_name",
-        [number, number, number],
+        (number, number, number),
         ASSIGNMENT_FIELDS,
     )
-    return plain_sql.instances(Assignment, ASSIGNMENT_FIELDS, rows)
 
 
-def _story_row(number: int):
+# Of the live version's content, only what a page in one language shows:
+# the body and its contents in that language and in English (the fallback),
+# not the Markdown source nor the other languages' bodies.
+STORY_CONTENT_PARTS = ("title", "summary", "citations", "faqs", "related")
+STORY_LANGUAGE_PARTS = ("body_html", "toc")
+
+
+@dataclass(frozen=True)
+class StoryState:
+    """A story's row as its page needs it: whether and since when it is live."""
+
+    port_id: int
+    live_revision_id: int | None
+    published_at: datetime | None
+    go_live_at: datetime | None
+    expire_at: datetime | None
+    scheduled_go_live_at: datetime | None
+    last_reviewed_at: datetime | None
+
+    is_live = Story.is_live  # one rule for the model and its page
+
+
+def _story_read(number: int, language: str) -> plain_sql.Read:
     """The story's row and its live version's content and time, if any."""
+    parts = [f"r.content -> '{part}'" for part in STORY_CONTENT_PARTS]
+    for part in STORY_LANGUAGE_PARTS:
+        operator = "->>" if part == "body_html" else "->"
+        parts += [
+            f"r.content -> '{part}' {operator} CAST(%s AS TEXT)",
+            f"r.content -> '{part}' {operator} '{SOURCE_LANGUAGE}'",
+        ]
     sql = (
         f"SELECT {plain_sql.columns(Story, STORY_FIELDS, 's')}, "  # noqa: S608
-        "r.content, r.created_at "
+        f"r.created_at, {', '.join(parts)} "
         f"FROM {plain_sql.table(Story)} s "
         f"LEFT JOIN {plain_sql.table(StoryRevision)} r ON r.id = s.live_revision_id "
         "WHERE s.port_id = %s"
     )
-    rows = plain_sql.fetch(
+    return plain_sql.Read(
         Story,
         sql,
-        [number],
-        (*STORY_FIELDS, (StoryRevision, "content"), (StoryRevision, "created_at")),
+        (language, language, number),
+        (*STORY_FIELDS, (StoryRevision, "created_at")),
     )
+
+
+def _json(value):
+    # PostgreSQL hands JSON over decoded, SQLite as text.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _story_from(rows, language: str):
+    """The story (or None), its live version's content and when it was saved."""
     if not rows:
         return None, None, None
-    *values, content, revised_at = rows[0]
-    return plain_sql.instances(Story, STORY_FIELDS, [values])[0], content, revised_at
+    row = rows[0]
+    story = StoryState(*row[: len(STORY_FIELDS)])
+    revised_at, *parts = row[len(STORY_FIELDS) :]
+    if story.live_revision_id is None:
+        return story, None, None
+    count = len(STORY_CONTENT_PARTS)
+    content = {
+        name: _json(value)
+        for name, value in zip(STORY_CONTENT_PARTS, parts[:count], strict=True)
+    }
+    for index, part in enumerate(STORY_LANGUAGE_PARTS):
+        first = count + 2 * index  # the part in `language`, then in English
+        pairs = zip((language, SOURCE_LANGUAGE), parts[first : first + 2], strict=True)
+        content[part] = {
+            code: value if part == "body_html" else _json(value)
+            for code, value in pairs
+            if value is not None
+        }
+    return story, content, revised_at
 
 
-def _history(number: int) -> list[HistoryEntry]:
+def _history_read(number: int) -> plain_sql.Read:
     change, assignment = RegistryChange, Assignment
     sql = (
         "SELECT c.kind, c.created_at, "  # noqa: S608
@@ -393,17 +447,16 @@ def _history(number: int) -> list[HistoryEntry]:
         f"WHERE {_covering_sql(change, 'c')} "
         f"ORDER BY c.created_at DESC, c.id LIMIT {HISTORY_LIMIT}"
     )
-    rows = plain_sql.fetch(
+    return plain_sql.Read(
         change,
         sql,
-        [number, number, number],
+        (number, number, number),
         (
             "kind",
             "created_at",
             *((assignment, name) for name in HISTORY_ASSIGNMENT_FIELDS),
         ),
     )
-    return [HistoryEntry(*row) for row in rows]
 
 
 HISTORY_ASSIGNMENT_FIELDS = (
@@ -415,60 +468,90 @@ HISTORY_ASSIGNMENT_FIELDS = (
 )
 
 
-def _known_uses(number: int) -> list[KnownUse]:
-    rows = plain_sql.fetch(
+def _known_uses_read(number: int) -> plain_sql.Read:
+    return plain_sql.Read(
         KnownUse,
         f"SELECT {plain_sql.columns(KnownUse, KNOWN_USE_FIELDS)} "  # noqa: S608
         f"FROM {plain_sql.table(KnownUse)} WHERE port_id = %s ORDER BY position, id",
-        [number],
+        (number,),
         KNOWN_USE_FIELDS,
     )
-    return plain_sql.instances(KnownUse, KNOWN_USE_FIELDS, rows)
 
 
-def _feedback_prompt(language: str) -> FeedbackPrompt | None:
-    """The prompt, with only its texts in this language and when it changed."""
-    names = (
+def _prompt_fields(language: str) -> tuple:
+    return (
         *(build_localized_fieldname(name, language) for name in PROMPT_TEXT_FIELDS),
         "updated_at",
     )
-    rows = plain_sql.fetch(
+
+
+def _feedback_prompt_read(language: str) -> plain_sql.Read:
+    """The prompt, with only its texts in this language and when it changed."""
+    names = _prompt_fields(language)
+    return plain_sql.Read(
         FeedbackPrompt,
         f"SELECT {plain_sql.columns(FeedbackPrompt, names)} "  # noqa: S608
         f"FROM {plain_sql.table(FeedbackPrompt)} WHERE key = %s",
-        [FeedbackPrompt.SITE_KEY],
+        (FeedbackPrompt.SITE_KEY,),
         names,
     )
-    return plain_sql.instances(FeedbackPrompt, names, rows)[0] if rows else None
 
 
 def port_page(number: int, *, language: str, now=None) -> PortPage:
-    """Everything the page of one port shows: at most seven queries."""
+    """
+    Everything the page of one port shows: eight queries, sent in one round
+    trip on PostgreSQL.
+    """
     if not PORT_MIN <= number <= PORT_MAX:
         raise NotAPort(number)
     now = now or timezone.now()
     range_class = range_class_for(number)
     low, high = RANGE_BOUNDS[range_class]
-    assignments = _assignments(number)
-    # One row whatever its state: whether it is live is decided by the same
-    # rule as Story.objects.live(); the schedule says when the page changes.
-    story, content, revised_at = _story_row(number)
-    below, above = _neighbour_rows(number, low, high)
-    history = _history(number)
-    prompt = _feedback_prompt(language)
+    # One story row whatever its state: whether it is live is decided by the
+    # same rule as Story.objects.live(); the schedule says when the page changes.
+    reads = [
+        _assignments_read(number),
+        _story_read(number, language),
+        *_neighbours_reads(number, low, high),
+        _history_read(number),
+        _feedback_prompt_read(language),
+        _known_uses_read(number),
+    ]
+    vendor = plain_sql.vendor(Assignment)
+    reads.append(_related_services_read(number, vendor))
+    (
+        assignment_rows,
+        story_rows,
+        below,
+        above,
+        history_rows,
+        prompt_rows,
+        uses,
+        related_rows,
+    ) = plain_sql.fetch_all(reads)
+    assignments = plain_sql.records(ASSIGNMENT_FIELDS, assignment_rows)
+    story, content, revised_at = _story_from(story_rows, language)
+    history = [HistoryEntry(*row) for row in history_rows]
+    prompt = None
+    if prompt_rows:
+        prompt = plain_sql.records(_prompt_fields(language), prompt_rows)[0]
     page = PortPage(
         number=number,
         range_class=range_class,
         range_bounds=(low, high),
         assignments=assignments,
-        known_uses=_known_uses(number),
+        known_uses=plain_sql.instances(KnownUse, KNOWN_USE_FIELDS, uses),
         history=history,
         transports=sorted(
             {a.transport for a in assignments if a.transport}, key=TRANSPORT_ORDER.get
         ),
         facts=registry_facts(assignments),
-        neighbours_below=_neighbours(below, below=True),
-        neighbours_above=_neighbours(above, below=False),
+        neighbours_below=_neighbours(
+            [_NeighbourRow(*row) for row in below], below=True
+        ),
+        neighbours_above=_neighbours(
+            [_NeighbourRow(*row) for row in above], below=False
+        ),
         feedback_prompt=prompt,
         data_modified_at=_latest(
             *(a.updated_at for a in assignments),
@@ -485,13 +568,11 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
             ),
             default=None,
         )
-        if story.is_live(now):
+        if story.is_live(now) and content is not None:
             page.story = story
             page.story_revised_at = revised_at
             page.story_page = StoryPage.from_content(content, language)
-            page.related_services = related_services(
-                [item["port"] for item in page.story_page.related]
-            )
+            page.related_services = _services_by_port(related_rows)
     return page
 
 
@@ -503,47 +584,64 @@ class _NeighbourRow:
     description: str
 
 
-# Both sides in one round trip. Each side is an index scan that stops after
-# NEIGHBOUR_ROWS rows (port_low < n below, so the scan starts below n); the
-# row numbers, taken over those few rows only, keep each side's order
-# through the UNION.
-_NEIGHBOURS_SQL = """
-SELECT 0, ROW_NUMBER() OVER (
-    ORDER BY port_low DESC, port_high DESC, service_name
-), port_low, port_high, service_name, description FROM (
-    SELECT port_low, port_high, service_name, description FROM {table}
-    WHERE status = %s AND port_high < %s AND port_low < %s AND port_low >= %s
-    ORDER BY port_low DESC, port_high DESC, service_name
-    LIMIT %s
-) AS below
-UNION ALL
-SELECT 1, ROW_NUMBER() OVER (
-    ORDER BY port_low, port_high, service_name
-), port_low, port_high, service_name, description FROM (
-    SELECT port_low, port_high, service_name, description FROM {table}
-    WHERE status = %s AND port_low > %s AND port_low <= %s
-    ORDER BY port_low, port_high, service_name
-    LIMIT %s
-) AS above
-ORDER BY 1, 2
-"""
-
-
-def _neighbour_rows(number: int, low: int, high: int):
-    """Registered rows nearest below and above `number` within [low, high]."""
+def _neighbours_reads(number: int, low: int, high: int) -> list[plain_sql.Read]:
+    """
+    Registered rows nearest below and above `number` within [low, high]:
+    each an index scan that stops after NEIGHBOUR_ROWS rows (port_low < n
+    below, so the scan starts below n).
+    """
+    select = (
+        "SELECT port_low, port_high, service_name, description "  # noqa: S608
+        f"FROM {plain_sql.table(Assignment)} WHERE status = %s AND "
+    )
     assigned = AssignmentStatus.ASSIGNED.value
-    sql = _NEIGHBOURS_SQL.format(table=Assignment._meta.db_table)
-    params = [
-        *(assigned, number, number, low, NEIGHBOUR_ROWS),
-        *(assigned, number, high, NEIGHBOUR_ROWS),
+    return [
+        plain_sql.Read(
+            Assignment,
+            select + "port_high < %s AND port_low < %s AND port_low >= %s "
+            "ORDER BY port_low DESC, port_high DESC, service_name LIMIT %s",
+            (assigned, number, number, low, NEIGHBOUR_ROWS),
+            (None,) * 4,
+        ),
+        plain_sql.Read(
+            Assignment,
+            select + "port_low > %s AND port_low <= %s "
+            "ORDER BY port_low, port_high, service_name LIMIT %s",
+            (assigned, number, high, NEIGHBOUR_ROWS),
+            (None,) * 4,
+        ),
     ]
-    with connections[router.db_for_read(Assignment)].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    sides = ([], [])
-    for side, _n, *values in rows:
-        sides[side].append(_NeighbourRow(*values))
-    return sides
+
+
+def _related_services_read(number: int, vendor: str) -> plain_sql.Read:
+    """
+    The current services of each port the live version of this port's story
+    lists as related: (service, low, high, related port), by service name.
+    """
+    items, port = related_ports_sql(vendor)
+    stories, revisions = plain_sql.table(Story), plain_sql.table(StoryRevision)
+    assignments = plain_sql.table(Assignment)
+    sql = (
+        f"SELECT a.service_name, a.port_low, a.port_high, {port} "  # noqa: S608
+        f"FROM {stories} s JOIN {revisions} r ON r.id = s.live_revision_id, "
+        f"{items}, {assignments} a "
+        f"WHERE s.port_id = %s AND a.status = %s AND a.port_low <= {port} "
+        f"AND a.port_high >= {port} AND a.port_low >= {port} - "
+        f"(SELECT max(port_high - port_low) FROM {assignments}) "
+        "ORDER BY a.service_name"
+    )
+    return plain_sql.Read(
+        Assignment, sql, (number, AssignmentStatus.ASSIGNED.value), (None,) * 4
+    )
+
+
+def _services_by_port(rows) -> dict:
+    services = {}
+    for name, _low, _high, number in rows:
+        names = services.setdefault(int(number), [])
+        if name and name not in names:
+            names.append(name)
+    return services
 
 
 def related_services(numbers) -> dict:

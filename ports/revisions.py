@@ -67,6 +67,23 @@ def story_snapshot(story) -> dict:
     }
 
 
+def related_ports_sql(vendor: str, content: str = "r.content") -> tuple[str, str]:
+    """
+    A FROM item unnesting a version's related ports (`content` is its JSON)
+    as `item`, and the expression of each one's port number, as each
+    database can: PostgreSQL's jsonb functions, SQLite's json_each.
+    """
+    if vendor == "postgresql":
+        return (
+            f"jsonb_array_elements({content} -> 'related') AS item",
+            "(item ->> 'port')::integer",
+        )
+    return (
+        f"json_each({content}, '$.related') AS item",
+        "json_extract(item.value, '$.port')",
+    )
+
+
 @dataclass(frozen=True)
 class Localized:
     """A translated value and the language it is actually in."""

@@ -131,21 +131,35 @@ if not DATABASE_URL:
     # The embedded development database lives in var/, outside the code.
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASE_URL = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
+# On PostgreSQL, statements Django sends again and again on one connection
+# (a page's reads) are prepared after PREPARE_THRESHOLD runs, so they are no
+# longer planned on every request: that needs server-side parameter binding.
+# A connection pooler in transaction mode that cannot keep prepared
+# statements (PgBouncer before 1.21) needs DATABASE_PREPARED_STATEMENTS=false.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+
+
+def database(url):
+    settings = dj_database_url.parse(
+        url,
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
-}
+    postgresql = settings["ENGINE"] == "django.db.backends.postgresql"
+    if postgresql and DATABASE_PREPARED_STATEMENTS:
+        settings["OPTIONS"] = {
+            **settings.get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": int(os.environ.get("PREPARE_THRESHOLD", "5")),
+        }
+    return settings
+
+
+DATABASES = {"default": database(DATABASE_URL)}
 # An optional read replica for public pages (ports.routers).
 if DATABASE_REPLICA_URL := os.environ.get("DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = {
-        **dj_database_url.parse(
-            DATABASE_REPLICA_URL,
-            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-            conn_health_checks=True,
-        ),
+        **database(DATABASE_REPLICA_URL),
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["ports.routers.ReplicaRouter"]
