@@ -353,7 +353,7 @@ class HistoryEntry:
 def _assignments_read(number: int) -> plain_sql.Read:
     return plain_sql.Read(
         Assignment,
-        f"SELECT {plain_sql.columns(Assignment, ASSIGNMENT_FIELDS)} "  # noqa: S608
+        plain_sql.columns(Assignment, ASSIGNMENT_FIELDS),
         f"FROM {plain_sql.table(Assignment)} WHERE {_covering_sql(Assignment)} "
         "ORDER BY status, transport, service_name",
         (number, number, number),
@@ -392,16 +392,12 @@ def _story_read(number: int, language: str) -> plain_sql.Read:
             f"r.content -> '{part}' {operator} CAST(%s AS TEXT)",
             f"r.content -> '{part}' {operator} '{SOURCE_LANGUAGE}'",
         ]
-    sql = (
-        f"SELECT {plain_sql.columns(Story, STORY_FIELDS, 's')}, "  # noqa: S608
-        f"r.created_at, {', '.join(parts)} "
-        f"FROM {plain_sql.table(Story)} s "
-        f"LEFT JOIN {plain_sql.table(StoryRevision)} r ON r.id = s.live_revision_id "
-        "WHERE s.port_id = %s"
-    )
     return plain_sql.Read(
         Story,
-        sql,
+        (*plain_sql.columns(Story, STORY_FIELDS, "s"), "r.created_at", *parts),
+        f"FROM {plain_sql.table(Story)} s "
+        f"LEFT JOIN {plain_sql.table(StoryRevision)} r ON r.id = s.live_revision_id "
+        "WHERE s.port_id = %s",
         (language, language, number),
         (*STORY_FIELDS, (StoryRevision, "created_at")),
     )
@@ -439,17 +435,17 @@ def _story_from(rows, language: str):
 
 def _history_read(number: int) -> plain_sql.Read:
     change, assignment = RegistryChange, Assignment
-    sql = (
-        "SELECT c.kind, c.created_at, "  # noqa: S608
-        f"{plain_sql.columns(assignment, HISTORY_ASSIGNMENT_FIELDS, 'a')} "
+    return plain_sql.Read(
+        change,
+        (
+            "c.kind",
+            "c.created_at",
+            *plain_sql.columns(assignment, HISTORY_ASSIGNMENT_FIELDS, "a"),
+        ),
         f"FROM {plain_sql.table(change)} c "
         f"JOIN {plain_sql.table(assignment)} a ON a.id = c.assignment_id "
         f"WHERE {_covering_sql(change, 'c')} "
-        f"ORDER BY c.created_at DESC, c.id LIMIT {HISTORY_LIMIT}"
-    )
-    return plain_sql.Read(
-        change,
-        sql,
+        f"ORDER BY c.created_at DESC, c.id LIMIT {HISTORY_LIMIT}",
         (number, number, number),
         (
             "kind",
@@ -471,7 +467,7 @@ HISTORY_ASSIGNMENT_FIELDS = (
 def _known_uses_read(number: int) -> plain_sql.Read:
     return plain_sql.Read(
         KnownUse,
-        f"SELECT {plain_sql.columns(KnownUse, KNOWN_USE_FIELDS)} "  # noqa: S608
+        plain_sql.columns(KnownUse, KNOWN_USE_FIELDS),
         f"FROM {plain_sql.table(KnownUse)} WHERE port_id = %s ORDER BY position, id",
         (number,),
         KNOWN_USE_FIELDS,
@@ -490,7 +486,7 @@ def _feedback_prompt_read(language: str) -> plain_sql.Read:
     names = _prompt_fields(language)
     return plain_sql.Read(
         FeedbackPrompt,
-        f"SELECT {plain_sql.columns(FeedbackPrompt, names)} "  # noqa: S608
+        plain_sql.columns(FeedbackPrompt, names),
         f"FROM {plain_sql.table(FeedbackPrompt)} WHERE key = %s",
         (FeedbackPrompt.SITE_KEY,),
         names,
@@ -590,22 +586,22 @@ def _neighbours_reads(number: int, low: int, high: int) -> list[plain_sql.Read]:
     each an index scan that stops after NEIGHBOUR_ROWS rows (port_low < n
     below, so the scan starts below n).
     """
-    select = (
-        "SELECT port_low, port_high, service_name, description "  # noqa: S608
-        f"FROM {plain_sql.table(Assignment)} WHERE status = %s AND "
-    )
+    select = ("port_low", "port_high", "service_name", "description")
+    where = f"FROM {plain_sql.table(Assignment)} WHERE status = %s AND "
     assigned = AssignmentStatus.ASSIGNED.value
     return [
         plain_sql.Read(
             Assignment,
-            select + "port_high < %s AND port_low < %s AND port_low >= %s "
+            select,
+            where + "port_high < %s AND port_low < %s AND port_low >= %s "
             "ORDER BY port_low DESC, port_high DESC, service_name LIMIT %s",
             (assigned, number, number, low, NEIGHBOUR_ROWS),
             (None,) * 4,
         ),
         plain_sql.Read(
             Assignment,
-            select + "port_low > %s AND port_low <= %s "
+            select,
+            where + "port_low > %s AND port_low <= %s "
             "ORDER BY port_low, port_high, service_name LIMIT %s",
             (assigned, number, high, NEIGHBOUR_ROWS),
             (None,) * 4,
@@ -616,28 +612,28 @@ def _neighbours_reads(number: int, low: int, high: int) -> list[plain_sql.Read]:
 def _related_services_read(number: int, vendor: str) -> plain_sql.Read:
     """
     The current services of each port the live version of this port's story
-    lists as related: (service, low, high, related port), by service name.
+    lists as related: (service, related port), by service name.
     """
     items, port = related_ports_sql(vendor)
     stories, revisions = plain_sql.table(Story), plain_sql.table(StoryRevision)
     assignments = plain_sql.table(Assignment)
-    sql = (
-        f"SELECT a.service_name, a.port_low, a.port_high, {port} "  # noqa: S608
+    return plain_sql.Read(
+        Assignment,
+        ("a.service_name", port),
         f"FROM {stories} s JOIN {revisions} r ON r.id = s.live_revision_id, "
         f"{items}, {assignments} a "
         f"WHERE s.port_id = %s AND a.status = %s AND a.port_low <= {port} "
         f"AND a.port_high >= {port} AND a.port_low >= {port} - "
         f"(SELECT max(port_high - port_low) FROM {assignments}) "
-        "ORDER BY a.service_name"
-    )
-    return plain_sql.Read(
-        Assignment, sql, (number, AssignmentStatus.ASSIGNED.value), (None,) * 4
+        "ORDER BY a.service_name",
+        (number, AssignmentStatus.ASSIGNED.value),
+        (None, None),
     )
 
 
 def _services_by_port(rows) -> dict:
     services = {}
-    for name, _low, _high, number in rows:
+    for name, number in rows:
         names = services.setdefault(int(number), [])
         if name and name not in names:
             names.append(name)
@@ -651,12 +647,14 @@ def related_services(numbers) -> dict:
         return {}
     covering_any = " OR ".join(f"({_covering_sql(Assignment)})" for _ in numbers)
     rows = plain_sql.fetch(
-        Assignment,
-        "SELECT service_name, port_low, port_high "  # noqa: S608
-        f"FROM {plain_sql.table(Assignment)} "
-        f"WHERE status = %s AND ({covering_any}) ORDER BY service_name",
-        [AssignmentStatus.ASSIGNED.value, *(n for n in numbers for _ in range(3))],
-        ("service_name", "port_low", "port_high"),
+        plain_sql.Read(
+            Assignment,
+            ("service_name", "port_low", "port_high"),
+            f"FROM {plain_sql.table(Assignment)} "
+            f"WHERE status = %s AND ({covering_any}) ORDER BY service_name",
+            (AssignmentStatus.ASSIGNED.value, *(n for n in numbers for _ in range(3))),
+            ("service_name", "port_low", "port_high"),
+        )
     )
     services = {}
     for name, low, high in rows:

@@ -131,7 +131,6 @@ def environment(**options):
         static=static,
         get_language=get_language,
         absolute_url=absolute_url,
-        address_include=address_include,
         csrf_field=csrf_field,
         querystring=querystring,
         language_alternates=language_alternates,
@@ -249,43 +248,6 @@ def language_links(context):
             home = url("ports:home")
         links.append(i18n.Alternate(code, info["name_local"], home, info["bidi"]))
     return links
-
-
-# Parts of the page frame that show only its address in every language (the
-# hreflang links, the language switcher), rendered once per address.
-ADDRESS_INCLUDES = 8192
-
-
-_by_address: dict = {}
-
-
-@pass_context
-def address_include(context, name):
-    """
-    The template `name`, which shows nothing but the page's address in each
-    language (language_alternates, language_links), rendered once per process
-    for each address and language, as an include would render it.
-    """
-    template = context.environment.get_template(name)
-    request = context.get("request")
-    if request is None:
-        return Markup(template.render(context.get_all()))
-    key = (
-        context.environment,
-        name,
-        get_language(),
-        request.build_absolute_uri("/"),
-        request.path_info,
-        request.path,
-        getattr(request, "urlconf", None) or settings.ROOT_URLCONF,
-    )
-    rendered = _by_address.get(key)
-    if rendered is None:
-        rendered = Markup(template.render(context.get_all()))
-        if len(_by_address) >= ADDRESS_INCLUDES:
-            _by_address.clear()  # a crude bound: addresses are many, pages few
-        _by_address[key] = rendered
-    return rendered
 
 
 @lru_cache(maxsize=64)
