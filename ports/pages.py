@@ -493,10 +493,24 @@ def _feedback_prompt_read(language: str) -> plain_sql.Read:
     )
 
 
+def port_page_reads(number: int, language: str) -> list[plain_sql.Read]:
+    """The queries of a port's page, in the order port_page() takes them."""
+    low, high = RANGE_BOUNDS[range_class_for(number)]
+    return [
+        _assignments_read(number),
+        _story_read(number, language),
+        *_neighbours_reads(number, low, high),
+        _history_read(number),
+        _feedback_prompt_read(language),
+        _known_uses_read(number),
+        _related_services_read(number, plain_sql.vendor(Assignment)),
+    ]
+
+
 def port_page(number: int, *, language: str, now=None) -> PortPage:
     """
-    Everything the page of one port shows: eight queries, sent in one round
-    trip on PostgreSQL.
+    Everything the page of one port shows: eight queries, one statement on
+    PostgreSQL (ports.plain_sql).
     """
     if not PORT_MIN <= number <= PORT_MAX:
         raise NotAPort(number)
@@ -505,16 +519,6 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
     low, high = RANGE_BOUNDS[range_class]
     # One story row whatever its state: whether it is live is decided by the
     # same rule as Story.objects.live(); the schedule says when the page changes.
-    reads = [
-        _assignments_read(number),
-        _story_read(number, language),
-        *_neighbours_reads(number, low, high),
-        _history_read(number),
-        _feedback_prompt_read(language),
-        _known_uses_read(number),
-    ]
-    vendor = plain_sql.vendor(Assignment)
-    reads.append(_related_services_read(number, vendor))
     (
         assignment_rows,
         story_rows,
@@ -524,7 +528,7 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
         prompt_rows,
         uses,
         related_rows,
-    ) = plain_sql.fetch_all(reads)
+    ) = plain_sql.fetch_all(port_page_reads(number, language))
     assignments = plain_sql.records(ASSIGNMENT_FIELDS, assignment_rows)
     story, content, revised_at = _story_from(story_rows, language)
     history = [HistoryEntry(*row) for row in history_rows]

@@ -22,7 +22,6 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import date_format as localized_date_format
@@ -42,15 +41,12 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 
 from . import i18n
+from .addresses import url
 from .caching import CSRF_PLACEHOLDER
 from .feedback import prompt_texts
 from .registry_markup import registry_text
 from .rendering import safe_link
 from .structured_data import story_structured_data
-
-# Reversed URLs kept per process: a port page links to some thirty, and the
-# URLconf does not change while the process runs.
-REVERSED_URLS = 16384
 
 
 class ReaderEnvironment(Environment):
@@ -133,8 +129,8 @@ def environment(**options):
         absolute_url=absolute_url,
         csrf_field=csrf_field,
         querystring=querystring,
-        language_alternates=language_alternates,
-        language_links=language_links,
+        hreflang_links=hreflang_links,
+        language_switcher_items=language_switcher_items,
         current_language_info=current_language_info,
         feedback_texts=feedback_texts,
         listening_commands=listening_commands,
@@ -153,24 +149,6 @@ def environment(**options):
 
 
 # URLs and addresses -------------------------------------------------------------
-
-
-def url(name, *args, **kwargs):
-    """reverse(), remembered per URLconf, script prefix and language."""
-    return _reverse(
-        get_urlconf() or settings.ROOT_URLCONF,
-        get_script_prefix(),
-        get_language(),
-        name,
-        args,
-        tuple(sorted(kwargs.items())),
-    )
-
-
-@lru_cache(maxsize=REVERSED_URLS)
-def _reverse(urlconf, _prefix, _language, name, args, kwargs):
-    # The prefix and language are part of the key: reverse() reads them.
-    return reverse(name, urlconf=urlconf, args=args or None, kwargs=dict(kwargs))
 
 
 @pass_context
@@ -217,28 +195,35 @@ def feedback_texts(prompt):
     return prompt_texts(prompt, get_language())
 
 
-def _absolute(request, alternates):
-    # Alternates are absolute paths: only the scheme and host go before them.
-    origin = request.build_absolute_uri("/")[:-1]
-    return [i18n.Alternate(a.code, a.name, origin + a.url, a.bidi) for a in alternates]
+# The hreflang links and the switcher's items are written here rather than in
+# a template loop: fourteen languages, each several attributes, were a tenth
+# of a port page's rendering.
 
 
 @pass_context
-def language_alternates(context):
-    """This page in every language, as absolute URLs (for hreflang links)."""
+def hreflang_links(context):
+    """
+    `<link rel="alternate" hreflang>` for this page in every language, and
+    English as x-default; nothing where the address is no page.
+    """
     request = context.get("request")
     if request is None:
-        return []
-    return _absolute(request, i18n.page_alternates(request))
+        return ""
+    origin = str(escape(request.build_absolute_uri("/")[:-1]))
+    lines = []
+    for alternate in i18n.page_alternates(request):
+        href = origin + str(escape(alternate.url))
+        lines.append(
+            f'<link rel="alternate" hreflang="{alternate.code}" href="{href}">'
+        )
+        if alternate.code == settings.LANGUAGE_CODE:
+            lines.append(f'<link rel="alternate" hreflang="x-default" href="{href}">')
+    return Markup("\n  ".join(lines))
 
 
-@pass_context
-def language_links(context):
+def language_links(request):
     """The switcher's links: this page in every language, else each home page."""
-    request = context.get("request")
-    if request is None:
-        return []
-    alternates = i18n.page_alternates(request)
+    alternates = i18n.page_alternates(request) if request is not None else ()
     if alternates:
         return alternates
     links = []
@@ -248,6 +233,21 @@ def language_links(context):
             home = url("ports:home")
         links.append(i18n.Alternate(code, info["name_local"], home, info["bidi"]))
     return links
+
+
+@pass_context
+def language_switcher_items(context):
+    """The switcher's list items, the reader's own language marked current."""
+    current = get_language()
+    items = []
+    for link in language_links(context.get("request")):
+        direction = "rtl" if link.bidi else "ltr"
+        marked = ' aria-current="true"' if link.code == current else ""
+        items.append(
+            f'<li><a href="{escape(link.url)}" hreflang="{link.code}" '
+            f'lang="{link.code}" dir="{direction}"{marked}>{escape(link.name)}</a></li>'
+        )
+    return Markup("\n    ".join(items))
 
 
 @lru_cache(maxsize=64)

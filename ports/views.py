@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import feedback as reader_feedback
 from . import pages, search
+from .addresses import url
 from .caching import CSRF_PLACEHOLDER, Page, Scope, cached_page, page_scope
 from .choices import (
     PORT_MAX,
@@ -103,7 +104,7 @@ def _port_scope(request, number):
 @require_safe
 def port_detail(request, number):
     _check_port(number)
-    canonical = reverse("ports:port-detail", args=[number])
+    canonical = url("ports:port-detail", number)
     if request.path != canonical:  # /ports/0080/ → /ports/80/
         return redirect(canonical, permanent=True)
     # After an answer without JavaScript: which thank-you text to show.

@@ -1,10 +1,10 @@
 """ports.pages: what each page is built from, in a fixed number of queries."""
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from ports import importing, pages, services
+from ports import importing, pages, plain_sql, services
 from ports.choices import AssignmentStatus, KnownUseKind
 from ports.models import KnownUse
 
@@ -185,3 +185,37 @@ def test_story_cards_read_the_live_snapshot_only():
     cards = pages.recent_stories(language="en")
     assert [str(card.title) for card in cards] == ["Live title"]
     assert pages.recent_stories(language="en", updates=True) == []
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the reads become one statement on PostgreSQL only",
+)
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_one_statement_reads_what_the_separate_queries_read(language):
+    # First: an import withdraws what its file does not list.
+    importing.import_registry(
+        registry_csv(["hist", "3000", "sctp", "History row"]), file_name="h.csv"
+    )
+    rich_story(3000, citations=3, faqs=2, related=2, uses=2)
+    make_assignment("wide", 2990, port_high=3010)
+    make_assignment("below", 2995)
+    make_assignment("above", 3004)
+    reads = pages.port_page_reads(3000, language)
+    combined = plain_sql.fetch_all(reads)
+    with connection.cursor() as cursor:
+        separate = []
+        for read in reads:
+            cursor.execute(read.sql, read.params)
+            separate.append(read.convert(cursor.fetchall(), connections["default"]))
+    # The story's JSON parts come decoded in the one statement, as text from
+    # separate queries: compare them as the page reads them.
+    story_one, story_apart = combined.pop(1), separate.pop(1)
+    assert pages._story_from(story_one, language) == pages._story_from(
+        story_apart, language
+    )
+    assert pages._story_from(story_one, language)[1]["title"]["en"]
+    assert combined == separate
+    assignments, below, above, history, prompt, uses, related = combined
+    assert len(assignments) == 2 and below and above and history
+    assert len(uses) == 2 and {port for _name, port in related} == {3001, 3002}

@@ -109,3 +109,39 @@ def test_cache_is_redis_when_redis_url_is_set():
         timeout=60,
     )
     assert result.stdout.strip() == "True stored in redis", result.stderr
+
+
+def _database_options(**env_vars):
+    code = (
+        "from django.conf import settings;"
+        "print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARED_STATEMENTS"}
+    env.update(DEBUG="true", DJANGO_SETTINGS_MODULE="portwiki.settings", **env_vars)
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_prepares_repeated_statements_unless_turned_off():
+    url = "postgres://u@db.example:5432/portwiki"
+    assert _database_options(DATABASE_URL=url) == (
+        "[('prepare_threshold', 5), ('server_side_binding', True)]"
+    )
+    assert _database_options(DATABASE_URL=url, PREPARE_THRESHOLD="2") == (
+        "[('prepare_threshold', 2), ('server_side_binding', True)]"
+    )
+    # Behind a connection pooler that cannot keep prepared statements.
+    assert (
+        _database_options(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
+        == "[]"
+    )
+    # SQLite has no such options.
+    assert _database_options(DATABASE_URL="sqlite:///:memory:") == "[]"

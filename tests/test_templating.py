@@ -1,0 +1,192 @@
+"""The reader site's Jinja2 environment: translations, addresses and markup."""
+
+import ast
+from pathlib import Path
+from urllib.parse import unquote
+
+import polib
+import pytest
+from django.conf import settings
+from django.template import engines
+from django.urls import reverse, set_script_prefix, translate_url
+from django.utils import translation
+
+from ports import addresses, i18n
+from ports.management.commands.makemessages import jinja2_messages_as_python
+
+READER_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "jinja2"
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+@pytest.fixture
+def env():
+    return engines["jinja2"].env
+
+
+# Translations compiled into each language's templates ---------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_language_compiles_literal_strings_to_their_translation(env, language):
+    source = (
+        '{{ _("Search") }}|{{ _("Port %(number)s", number=n) }}|'
+        '{{ _("Ports %(low)s–%(high)s", low=1, high=n) }}'
+    )
+    with translation.override(language):
+        runtime = env.from_string(source).render(n=80)  # gettext per render
+        compiled = env.for_language(language).from_string(source).render(n=80)
+        expected = "|".join(
+            [
+                translation.gettext("Search"),
+                translation.gettext("Port %(number)s") % {"number": 80},
+                translation.gettext("Ports %(low)s–%(high)s") % {"low": 1, "high": 80},
+            ]
+        )
+    assert compiled == runtime == expected
+    # No lookup is left for render time: the translation is in the code.
+    code = env.for_language(language).compile(source, raw=True)
+    assert "gettext" not in code
+
+
+def test_compiled_translations_escape_values_and_keep_markup(env):
+    overlay = env.for_language("de")
+    with translation.override("de"):
+        html = overlay.from_string(
+            '{{ _("Port %(number)s", number=value) }} {{ _("100%% sure") }}'
+        ).render(value="<b>&")
+    assert html == "Port &lt;b&gt;&amp; 100% sure"
+
+
+def test_non_literal_strings_are_translated_when_rendered(env):
+    overlay = env.for_language("ja")
+    with translation.override("ja"):
+        html = overlay.from_string("{{ _(word) }}").render(word="Search")
+        assert html == translation.gettext("Search") != "Search"
+
+
+def test_templates_are_looked_up_in_the_active_language(env):
+    with translation.override("fr"):
+        french = env.get_template("includes/footer.html")
+    with translation.override("ja"):
+        japanese = env.get_template("includes/footer.html")
+    assert french.environment.language == "fr"
+    assert japanese.environment.language == "ja"
+    with translation.override("ja"):
+        assert translation.gettext("RSS feed") in japanese.render()
+
+
+# Message extraction -----------------------------------------------------------------
+
+
+def test_extraction_reads_gettext_plural_and_named_values():
+    source = (
+        b'<p>{{ _("Hello") }}</p>\n'
+        b'{{ _("Port %(number)s", number=n) }} {{ _(variable) }}\n'
+        b'{{ ngettext("%(count)s port", "%(count)s ports", n, count=n) }}\n'
+    )
+    lines = jinja2_messages_as_python(source).splitlines()
+    assert lines[0] == "gettext('Hello')"
+    assert lines[1] == "gettext('Port %(number)s')"  # _(variable) has no text
+    assert lines[2] == "ngettext('%(count)s port', '%(count)s ports', 0)"
+    ast.parse("\n".join(lines))  # what xgettext reads is Python
+
+
+def _template_messages():
+    messages = set()
+    for path in sorted(READER_TEMPLATES.rglob("*.html")):
+        tree = ast.parse(jinja2_messages_as_python(path.read_bytes()))
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call):
+                texts = [
+                    arg.value for arg in call.args if isinstance(arg, ast.Constant)
+                ]
+                strings = tuple(text for text in texts if isinstance(text, str))
+                messages.add(strings)
+    return messages
+
+
+@pytest.mark.parametrize(
+    "folder", sorted(p.name for p in Path(settings.LOCALE_PATHS[0]).iterdir())
+)
+def test_every_string_of_the_reader_templates_is_translated(folder):
+    catalogue = polib.pofile(
+        str(Path(settings.LOCALE_PATHS[0]) / folder / "LC_MESSAGES" / "django.po")
+    )
+    translated = {
+        (entry.msgid, entry.msgid_plural) if entry.msgid_plural else (entry.msgid,)
+        for entry in catalogue.translated_entries()
+    }
+    missing = sorted(_template_messages() - translated)
+    assert missing == []
+
+
+# Addresses --------------------------------------------------------------------------
+
+READER_ROUTES = [
+    ("ports:home", (), {}),
+    ("ports:port-list", (), {}),
+    ("ports:port-detail", (80,), {}),
+    ("ports:port-detail", (0,), {}),
+    ("ports:port-detail", (65535,), {}),
+    ("ports:feedback", (443,), {}),
+    ("ports:port-range", (6000, 6063), {}),
+    ("ports:port-range", (), {"low": 1, "high": 5}),
+    ("ports:range-class", ("dynamic",), {}),
+    ("ports:service-detail", ("iso-tsap",), {}),
+    ("ports:service-detail", ("a b/ü?#",), {}),
+    ("ports:search", (), {}),
+    ("sitemap-index", (), {}),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ja", "pt-br", "zh-hans"])
+@pytest.mark.parametrize("script_prefix", ["/", "/wiki/"])
+def test_addresses_are_what_reverse_gives(language, script_prefix):
+    set_script_prefix(script_prefix)
+    try:
+        with translation.override(language):
+            for name, args, kwargs in READER_ROUTES:
+                for _twice in range(2):  # reversed, then remembered
+                    assert addresses.url(name, *args, **kwargs) == reverse(
+                        name, args=args or None, kwargs=kwargs or None
+                    ), (name, args, kwargs)
+    finally:
+        set_script_prefix("/")
+
+
+class _Request:
+    """The parts of a request page_alternates reads."""
+
+    def __init__(self, path_info, script_name=""):
+        self.path_info = path_info
+        self.path = script_name + path_info
+
+
+@pytest.mark.parametrize("language", ["en", "ja", "pt-br"])
+@pytest.mark.parametrize("script_name", ["", "/wiki"])
+def test_page_addresses_in_other_languages_are_the_pages_reversed_in_each(
+    language, script_name
+):
+    set_script_prefix(script_name + "/")
+    try:
+        with translation.override(language):
+            for name, args, kwargs in READER_ROUTES:
+                path = reverse(name, args=args or None, kwargs=kwargs or None)
+                # A request's path is the address decoded, as servers pass it.
+                path_info = unquote(path[len(script_name) :])
+                alternates = i18n.page_alternates(_Request(path_info, script_name))
+                assert [a.code for a in alternates] == LANGUAGES
+                for alternate in alternates:
+                    with translation.override(alternate.code):
+                        expected = reverse(
+                            name, args=args or None, kwargs=kwargs or None
+                        )
+                    assert alternate.url == expected, path
+                    if not script_name:  # as Django's translate_url gives it
+                        assert expected == translate_url(path, alternate.code)
+    finally:
+        set_script_prefix("/")
+
+
+def test_an_address_that_is_no_page_has_no_alternates():
+    assert i18n.page_alternates(_Request("/no/such/page/")) == []
