@@ -17,7 +17,6 @@ from django.urls import Resolver404, resolve, translate_url
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 from django.utils.translation import (
-    get_language,
     get_language_from_path,
     get_language_info,
 )
@@ -93,42 +92,49 @@ def page_alternates(request) -> list[Alternate]:
     This page's path in every language, or nothing where the path is no page
     (a 404 has no translations to point to).
     """
-    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
-    return list(_alternates(request.path_info, request.path, get_language(), urlconf))
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+        try:
+            match = resolve(request.path_info, urlconf)
+        except Resolver404:
+            return []
+    return list(_alternates(request.path_info, request.path, match.app_name))
+
+
+@lru_cache(maxsize=1)
+def _languages() -> tuple:
+    """(code, local name, right to left, address prefix) of each language."""
+    return tuple(
+        (
+            code,
+            info["name_local"],
+            info["bidi"],
+            "" if code == settings.LANGUAGE_CODE else f"/{code}",
+        )
+        for code in language_codes()
+        for info in [get_language_info(code)]
+    )
 
 
 # Each page asks twice (hreflang links, the switcher). The reader pages'
 # patterns are not translated, so a page's address in another language is
-# its address under that language's prefix: one resolve() to know the path
-# is a page, where translate_url() would resolve and reverse once per
-# language (a third of an uncached port page's time).
+# its address under that language's prefix, where translate_url() would
+# resolve and reverse once per language (a third of an uncached port page).
 @lru_cache(maxsize=4096)
-def _alternates(path_info, path, language, urlconf) -> tuple[Alternate, ...]:
-    try:
-        match = resolve(path_info, urlconf)
-    except Resolver404:
-        return ()
-    if match.app_name != READER_APP:  # not under the language prefixes
-        addresses = {code: translate_url(path, code) for code in language_codes()}
-    else:
-        script_prefix = path[: len(path) - len(path_info)]
-        prefix = get_language_from_path(path_info)
-        rest = path_info[len(prefix) + 1 :] if prefix else path_info
-        addresses = {
-            code: escape_uri_path(
-                script_prefix
-                + ("" if code == settings.LANGUAGE_CODE else f"/{code}")
-                + rest
-            )
-            for code in language_codes()
-        }
-    alternates = []
-    for code in language_codes():
-        info = get_language_info(code)
-        alternates.append(
-            Alternate(code, info["name_local"], addresses[code], info["bidi"])
+def _alternates(path_info, path, app_name) -> tuple[Alternate, ...]:
+    if app_name != READER_APP:  # not under the language prefixes
+        return tuple(
+            Alternate(code, name, translate_url(path, code), bidi)
+            for code, name, bidi, _prefix in _languages()
         )
-    return tuple(alternates)
+    script_prefix = escape_uri_path(path[: len(path) - len(path_info)])
+    language = get_language_from_path(path_info)
+    rest = escape_uri_path(path_info[len(language) + 1 :] if language else path_info)
+    return tuple(
+        Alternate(code, name, script_prefix + prefix + rest, bidi)
+        for code, name, bidi, prefix in _languages()
+    )
 
 
 # When each language of a translated field was last edited --------------------

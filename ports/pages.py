@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import groupby
 
 from django.db.models import (
@@ -249,6 +249,11 @@ class PortPage:
         return [fact for fact in self.facts if not fact.is_withdrawn]
 
     @property
+    def nearby(self):
+        """The nearby registered ports in order, None standing for this one."""
+        return [*self.neighbours_below, None, *self.neighbours_above]
+
+    @property
     def headline_services(self):
         """Distinct names of the current assignments, for the page's lead."""
         names = []
@@ -350,14 +355,18 @@ class HistoryEntry:
         return port_range_text(self.port_low, self.port_high, dash="-")
 
 
-def _assignments_read(number: int) -> plain_sql.Read:
-    return plain_sql.Read(
-        Assignment,
+@cache
+def _assignments_sql():
+    return (
         plain_sql.columns(Assignment, ASSIGNMENT_FIELDS),
         f"FROM {plain_sql.table(Assignment)} WHERE {_covering_sql(Assignment)} "
         "ORDER BY status, transport, service_name",
-        (number, number, number),
-        ASSIGNMENT_FIELDS,
+    )
+
+
+def _assignments_read(number: int) -> plain_sql.Read:
+    return plain_sql.Read(
+        Assignment, *_assignments_sql(), (number, number, number), ASSIGNMENT_FIELDS
     )
 
 
@@ -383,8 +392,8 @@ class StoryState:
     is_live = Story.is_live  # one rule for the model and its page
 
 
-def _story_read(number: int, language: str) -> plain_sql.Read:
-    """The story's row and its live version's content and time, if any."""
+@cache
+def _story_sql(vendor: str):
     parts = [f"r.content -> '{part}'" for part in STORY_CONTENT_PARTS]
     for part in STORY_LANGUAGE_PARTS:
         operator = "->>" if part == "body_html" else "->"
@@ -392,12 +401,27 @@ def _story_read(number: int, language: str) -> plain_sql.Read:
             f"r.content -> '{part}' {operator} CAST(%s AS TEXT)",
             f"r.content -> '{part}' {operator} '{SOURCE_LANGUAGE}'",
         ]
+    stories, revisions = plain_sql.table(Story), plain_sql.table(StoryRevision)
+    if vendor == "postgresql":
+        # The content is read from its TOAST storage and decompressed once,
+        # less the Markdown source, rather than once for each part taken.
+        revision = (
+            f"LEFT JOIN LATERAL (SELECT created_at, content - 'body' AS content "
+            f"FROM {revisions} WHERE id = s.live_revision_id OFFSET 0) r ON TRUE"
+        )
+    else:
+        revision = f"LEFT JOIN {revisions} r ON r.id = s.live_revision_id"
+    return (
+        (*plain_sql.columns(Story, STORY_FIELDS, "s"), "r.created_at", *parts),
+        f"FROM {stories} s {revision} WHERE s.port_id = %s",
+    )
+
+
+def _story_read(number: int, language: str, vendor: str) -> plain_sql.Read:
+    """The story's row and its live version's content and time, if any."""
     return plain_sql.Read(
         Story,
-        (*plain_sql.columns(Story, STORY_FIELDS, "s"), "r.created_at", *parts),
-        f"FROM {plain_sql.table(Story)} s "
-        f"LEFT JOIN {plain_sql.table(StoryRevision)} r ON r.id = s.live_revision_id "
-        "WHERE s.port_id = %s",
+        *_story_sql(vendor),
         (language, language, number),
         (*STORY_FIELDS, (StoryRevision, "created_at")),
     )
@@ -433,10 +457,10 @@ def _story_from(rows, language: str):
     return story, content, revised_at
 
 
-def _history_read(number: int) -> plain_sql.Read:
+@cache
+def _history_sql():
     change, assignment = RegistryChange, Assignment
-    return plain_sql.Read(
-        change,
+    return (
         (
             "c.kind",
             "c.created_at",
@@ -446,11 +470,18 @@ def _history_read(number: int) -> plain_sql.Read:
         f"JOIN {plain_sql.table(assignment)} a ON a.id = c.assignment_id "
         f"WHERE {_covering_sql(change, 'c')} "
         f"ORDER BY c.created_at DESC, c.id LIMIT {HISTORY_LIMIT}",
+    )
+
+
+def _history_read(number: int) -> plain_sql.Read:
+    return plain_sql.Read(
+        RegistryChange,
+        *_history_sql(),
         (number, number, number),
         (
             "kind",
             "created_at",
-            *((assignment, name) for name in HISTORY_ASSIGNMENT_FIELDS),
+            *((Assignment, name) for name in HISTORY_ASSIGNMENT_FIELDS),
         ),
     )
 
@@ -464,16 +495,19 @@ HISTORY_ASSIGNMENT_FIELDS = (
 )
 
 
-def _known_uses_read(number: int) -> plain_sql.Read:
-    return plain_sql.Read(
-        KnownUse,
+@cache
+def _known_uses_sql():
+    return (
         plain_sql.columns(KnownUse, KNOWN_USE_FIELDS),
         f"FROM {plain_sql.table(KnownUse)} WHERE port_id = %s ORDER BY position, id",
-        (number,),
-        KNOWN_USE_FIELDS,
     )
 
 
+def _known_uses_read(number: int) -> plain_sql.Read:
+    return plain_sql.Read(KnownUse, *_known_uses_sql(), (number,), KNOWN_USE_FIELDS)
+
+
+@cache
 def _prompt_fields(language: str) -> tuple:
     return (
         *(build_localized_fieldname(name, language) for name in PROMPT_TEXT_FIELDS),
@@ -487,7 +521,7 @@ def _feedback_prompt_read(language: str) -> plain_sql.Read:
     return plain_sql.Read(
         FeedbackPrompt,
         plain_sql.columns(FeedbackPrompt, names),
-        f"FROM {plain_sql.table(FeedbackPrompt)} WHERE key = %s",
+        f"FROM {plain_sql.table(FeedbackPrompt)} WHERE key = %s",  # noqa: S608
         (FeedbackPrompt.SITE_KEY,),
         names,
     )
@@ -496,14 +530,15 @@ def _feedback_prompt_read(language: str) -> plain_sql.Read:
 def port_page_reads(number: int, language: str) -> list[plain_sql.Read]:
     """The queries of a port's page, in the order port_page() takes them."""
     low, high = RANGE_BOUNDS[range_class_for(number)]
+    vendor = plain_sql.vendor(Assignment)
     return [
         _assignments_read(number),
-        _story_read(number, language),
+        _story_read(number, language, vendor),
         *_neighbours_reads(number, low, high),
         _history_read(number),
         _feedback_prompt_read(language),
         _known_uses_read(number),
-        _related_services_read(number, plain_sql.vendor(Assignment)),
+        _related_services_read(number, vendor),
     ]
 
 
@@ -584,45 +619,53 @@ class _NeighbourRow:
     description: str
 
 
+NEIGHBOUR_COLUMNS = ("port_low", "port_high", "service_name", "description")
+
+
+@cache
+def _neighbours_sql():
+    where = f"FROM {plain_sql.table(Assignment)} WHERE status = %s AND "
+    return (
+        where + "port_high < %s AND port_low < %s AND port_low >= %s "
+        "ORDER BY port_low DESC, port_high DESC, service_name LIMIT %s",
+        where + "port_low > %s AND port_low <= %s "
+        "ORDER BY port_low, port_high, service_name LIMIT %s",
+    )
+
+
 def _neighbours_reads(number: int, low: int, high: int) -> list[plain_sql.Read]:
     """
     Registered rows nearest below and above `number` within [low, high]:
     each an index scan that stops after NEIGHBOUR_ROWS rows (port_low < n
     below, so the scan starts below n).
     """
-    select = ("port_low", "port_high", "service_name", "description")
-    where = f"FROM {plain_sql.table(Assignment)} WHERE status = %s AND "
+    below, above = _neighbours_sql()
     assigned = AssignmentStatus.ASSIGNED.value
+    unconverted = (None,) * len(NEIGHBOUR_COLUMNS)
     return [
         plain_sql.Read(
             Assignment,
-            select,
-            where + "port_high < %s AND port_low < %s AND port_low >= %s "
-            "ORDER BY port_low DESC, port_high DESC, service_name LIMIT %s",
+            NEIGHBOUR_COLUMNS,
+            below,
             (assigned, number, number, low, NEIGHBOUR_ROWS),
-            (None,) * 4,
+            unconverted,
         ),
         plain_sql.Read(
             Assignment,
-            select,
-            where + "port_low > %s AND port_low <= %s "
-            "ORDER BY port_low, port_high, service_name LIMIT %s",
+            NEIGHBOUR_COLUMNS,
+            above,
             (assigned, number, high, NEIGHBOUR_ROWS),
-            (None,) * 4,
+            unconverted,
         ),
     ]
 
 
-def _related_services_read(number: int, vendor: str) -> plain_sql.Read:
-    """
-    The current services of each port the live version of this port's story
-    lists as related: (service, related port), by service name.
-    """
+@cache
+def _related_services_sql(vendor: str):
     items, port = related_ports_sql(vendor)
     stories, revisions = plain_sql.table(Story), plain_sql.table(StoryRevision)
     assignments = plain_sql.table(Assignment)
-    return plain_sql.Read(
-        Assignment,
+    return (
         ("a.service_name", port),
         f"FROM {stories} s JOIN {revisions} r ON r.id = s.live_revision_id, "
         f"{items}, {assignments} a "
@@ -630,6 +673,17 @@ def _related_services_read(number: int, vendor: str) -> plain_sql.Read:
         f"AND a.port_high >= {port} AND a.port_low >= {port} - "
         f"(SELECT max(port_high - port_low) FROM {assignments}) "
         "ORDER BY a.service_name",
+    )
+
+
+def _related_services_read(number: int, vendor: str) -> plain_sql.Read:
+    """
+    The current services of each port the live version of this port's story
+    lists as related: (service, related port), by service name.
+    """
+    return plain_sql.Read(
+        Assignment,
+        *_related_services_sql(vendor),
         (number, AssignmentStatus.ASSIGNED.value),
         (None, None),
     )

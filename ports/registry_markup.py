@@ -2,7 +2,7 @@
 
 import re
 
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -23,22 +23,16 @@ def registry_text(value):
         parts.append(escape(value[position : match.start()]))
         item = match[1].strip()
         if rfc := _RFC_RE.match(item):
+            number = rfc[1]  # digits only
             parts.append(
-                format_html(
-                    '<a href="https://www.rfc-editor.org/rfc/rfc{}" '
-                    'rel="noopener noreferrer">RFC {}</a>',
-                    rfc[1],
-                    rfc[1],
-                )
+                f'<a href="https://www.rfc-editor.org/rfc/rfc{number}" '
+                f'rel="noopener noreferrer">RFC {number}</a>'
             )
         else:
             parts.append(
-                format_html(
-                    '<span class="handle" title="{}">{}</span>',
-                    _("IANA contact handle"),
-                    item,
-                )
+                f'<span class="handle" title="{escape(_("IANA contact handle"))}">'
+                f"{escape(item)}</span>"
             )
         position = match.end()
     parts.append(escape(value[position:]))
-    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 (escaped)
+    return mark_safe("".join(parts))  # noqa: S308 (every part escaped)

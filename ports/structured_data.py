@@ -4,7 +4,6 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -13,23 +12,31 @@ from .rendering import safe_link
 _DATES = DjangoJSONEncoder()
 # Inside <script>, these could end the element or start markup: JSON allows
 # them escaped, as Django's json_script does.
-_JSON_SCRIPT_ESCAPES = {
-    ord("<"): "\\u003C",
-    ord(">"): "\\u003E",
-    ord("&"): "\\u0026",
-    ord("\u2028"): "\\u2028",
-    ord("\u2029"): "\\u2029",
-}
+_JSON_SCRIPT_ESCAPES = (
+    ("<", "\\u003C"),
+    (">", "\\u003E"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def _json_ld(data):
     # Dates are written as Django's encoder writes them; the rest goes
     # through the json module's C encoder, which a custom encoder class turns off.
     text = json.dumps(data, ensure_ascii=False)
-    return format_html(
-        '<script type="application/ld+json">{}</script>',
-        mark_safe(text.translate(_JSON_SCRIPT_ESCAPES)),  # noqa: S308 (escaped)
-    )
+    for character, escaped in _JSON_SCRIPT_ESCAPES:
+        text = text.replace(character, escaped)
+    return f'<script type="application/ld+json">{text}</script>'
+
+
+def _citation(citation):
+    work = {"@type": "CreativeWork", "name": citation["title"]}
+    if url := safe_link(citation["url"]):
+        work["url"] = url
+    if citation["publisher"]:
+        work["publisher"] = {"@type": "Organization", "name": citation["publisher"]}
+    return work
 
 
 def article_data(page, url):
@@ -49,28 +56,7 @@ def article_data(page, url):
             "@type": "Thing",
             "name": _("Network port %(number)s") % {"number": page.number},
         },
-        "citation": [
-            {
-                "@type": "CreativeWork",
-                "name": citation["title"],
-                **(
-                    {"url": safe_link(citation["url"])}
-                    if safe_link(citation["url"])
-                    else {}
-                ),
-                **(
-                    {
-                        "publisher": {
-                            "@type": "Organization",
-                            "name": citation["publisher"],
-                        }
-                    }
-                    if citation["publisher"]
-                    else {}
-                ),
-            }
-            for citation in story_page.citations
-        ],
+        "citation": [_citation(citation) for citation in story_page.citations],
     }
     if story is not None and story.published_at:
         data["datePublished"] = _DATES.default(story.published_at)
