@@ -72,10 +72,15 @@ def test_database_comes_from_database_url(url, engine):
         "from django.conf import settings; d = settings.DATABASES['default'];"
         "print(d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
     )
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(DEBUG="true", DJANGO_SETTINGS_MODULE="portwiki.settings")
-    if url:
-        env["DATABASE_URL"] = url
+    output = settings_output(code, **({"DATABASE_URL": url} if url else {}))
+    assert output.split() == [engine, "60", "True"]
+
+
+def settings_output(code, **env_vars):
+    """What `code` prints in a fresh process with these variables set."""
+    inherited = {"DATABASE_URL", "DATABASE_PREPARED_STATEMENTS", "PREPARE_THRESHOLD"}
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
+    env.update(DEBUG="true", DJANGO_SETTINGS_MODULE="portwiki.settings", **env_vars)
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
@@ -84,7 +89,8 @@ def test_database_comes_from_database_url(url, engine):
         text=True,
         timeout=60,
     )
-    assert result.stdout.split() == [engine, "60", "True"], result.stderr
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
 def test_cache_is_redis_when_redis_url_is_set():
@@ -112,22 +118,11 @@ def test_cache_is_redis_when_redis_url_is_set():
 
 
 def _database_options(**env_vars):
-    code = (
+    return settings_output(
         "from django.conf import settings;"
-        "print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))"
+        "print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))",
+        **env_vars,
     )
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARED_STATEMENTS"}
-    env.update(DEBUG="true", DJANGO_SETTINGS_MODULE="portwiki.settings", **env_vars)
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_postgresql_prepares_repeated_statements_unless_turned_off():
