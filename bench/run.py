@@ -8,7 +8,8 @@ gunicorn with production settings (DEBUG off, whitenoise, Redis cache), and
 loads it with wrk from a second process on loopback, bounded in time. Prints
 requests per second and p50/p99 latency per scenario, each as a ratio to a
 minimal Django view under the same server and to nginx serving a saved copy
-of a port page, and ends with one summary line:
+of a port page (a view with one primary-key query and a 20 KB template is
+measured beside them, for reference), and ends with one summary line:
 
     bench: uncached=<ratio> cached=<ratio> search_p99_ms=<ms> errors=<count>
 
@@ -92,6 +93,7 @@ def sample_paths():
 
     with psycopg.connect(DB_URL) as conn:
         story_ports = [r[0] for r in conn.execute("SELECT port_id FROM ports_story")]
+        revisions = [r[0] for r in conn.execute("SELECT id FROM ports_storyrevision")]
         assigned = [
             r[0]
             for r in conn.execute(
@@ -119,6 +121,10 @@ def sample_paths():
         ],
         "no_story": [f"/ports/{n}/" for n in rng.sample(no_story, 500)],
         "search": queries,
+        "one_query": [
+            f"/_bench/one-query/{pk}/"
+            for pk in rng.sample(revisions, min(500, len(revisions)))
+        ],
     }
 
 
@@ -304,12 +310,14 @@ def main():
         saved_page = urllib.request.urlopen(base + paths["story"][0]).read()
 
     with gunicorn("uncached", 8102, PAGE_CACHE_SECONDS="0") as server:
+        base = f"http://127.0.0.1:{server.port}"
         say("port page, uncached …")
         results["port page, uncached"] = wrk(
-            f"http://127.0.0.1:{server.port}",
-            paths["story"],
-            duration=duration,
-            concurrency=CONCURRENCY,
+            base, paths["story"], duration=duration, concurrency=CONCURRENCY
+        )
+        say("one-query view …")
+        results["one-query view (20 KB)"] = wrk(
+            base, paths["one_query"], duration=duration, concurrency=CONCURRENCY
         )
 
     with tempfile.TemporaryDirectory() as root:
@@ -334,6 +342,7 @@ def main():
     )
     order = [
         "minimal view (20 KB)",
+        "one-query view (20 KB)",
         "port page, uncached",
         "port page, cached",
         "port page, cached, gzip",
