@@ -479,7 +479,7 @@ class Story(TranslationEdits):
             ("publish_story", "Can publish, schedule, send back and unpublish stories"),
         ]
         # When reader pages last changed or next change by themselves
-        # (ports.pages.latest_change, next_story_change): index lookups.
+        # (ports.pages.listing_moments): index lookups.
         indexes = [
             models.Index(fields=["updated_at"], name="story_updated"),
             models.Index(fields=["expire_at"], name="story_expires"),

@@ -17,7 +17,6 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
-    Min,
     Q,
     Value,
 )
@@ -776,35 +775,44 @@ def live_story_ports(now=None) -> set[int]:
     return set(Story.objects.live(now).values_list("port_id", flat=True))
 
 
-def latest_change(now=None):
-    """
-    No earlier than the last change to what listings show: a story saved
-    (published, unpublished, gone live or expired by a workflow step), a
-    story expiring by the clock, or an import. Three index lookups.
-    """
-    now = now or timezone.now()
-    return _latest(
-        Story.objects.aggregate(moment=Max("updated_at"))["moment"],
-        Story.objects.filter(expire_at__lte=now).aggregate(moment=Max("expire_at"))[
-            "moment"
-        ],
-        ImportRun.objects.filter(finished_at__isnull=False).aggregate(
-            moment=Max("finished_at")
-        )["moment"],
+@cache
+def _listing_moments_sql():
+    stories, runs = plain_sql.table(Story), plain_sql.table(ImportRun)
+    return (
+        f"(SELECT max(updated_at) FROM {stories})",
+        f"(SELECT max(expire_at) FROM {stories} WHERE expire_at <= %s)",
+        f"(SELECT max(finished_at) FROM {runs} WHERE finished_at IS NOT NULL)",
+        f"(SELECT min(expire_at) FROM {stories} WHERE expire_at > %s)",
+        f"(SELECT min(scheduled_go_live_at) FROM {stories} "
+        "WHERE scheduled_go_live_at > %s)",
     )
 
 
-def next_story_change(now=None):
-    """When some story next expires or has a version due to go live, if ever."""
+def listing_moments(now=None) -> tuple[datetime | None, datetime | None]:
+    """
+    When what listings show last changed, and when it next changes by itself.
+
+    Last changed: no earlier than the last story saved (published,
+    unpublished, gone live or expired by a workflow step), story expired by
+    the clock, or import finished. Next: when a story next expires or has a
+    version due to go live, if ever. Index lookups, in one query.
+    """
     now = now or timezone.now()
-    return _earliest(
-        Story.objects.filter(expire_at__gt=now).aggregate(moment=Min("expire_at"))[
-            "moment"
-        ],
-        Story.objects.filter(scheduled_go_live_at__gt=now).aggregate(
-            moment=Min("scheduled_go_live_at")
-        )["moment"],
+    read = plain_sql.Read(
+        Story,
+        _listing_moments_sql(),
+        "",
+        (now, now, now),
+        (
+            "updated_at",
+            "expire_at",
+            (ImportRun, "finished_at"),
+            "expire_at",
+            "scheduled_go_live_at",
+        ),
     )
+    saved, expired, imported, expires, goes_live = plain_sql.fetch(read)[0]
+    return _latest(saved, expired, imported), _earliest(expires, goes_live)
 
 
 # Browsing: lists of port numbers ------------------------------------------------

@@ -55,10 +55,11 @@ def ranges():
 
 def _listing(request, template, context) -> Page:
     """A page that lists many things: fresh until a story's schedule is due."""
+    last_modified, expires_at = pages.listing_moments()
     return Page(
         render_to_string(template, context, request),
-        last_modified=pages.latest_change(),
-        expires_at=pages.next_story_change(),
+        last_modified=last_modified,
+        expires_at=expires_at,
     )
 
 
@@ -377,11 +378,12 @@ def cached_response(view):
                 response.render()
             if response.status_code != 200:
                 raise Http404
+            last_modified, expires_at = pages.listing_moments()
             return Page(
                 response.content.decode(),
                 content_type=response["Content-Type"],
-                last_modified=pages.latest_change(),
-                expires_at=pages.next_story_change(),
+                last_modified=last_modified,
+                expires_at=expires_at,
             )
 
         return cached_page(request, build, _site_file_scope(request))
