@@ -14,35 +14,17 @@ simpler case-insensitive substring search stands in.
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVectorField,
-)
 from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    FloatField,
-    IntegerField,
-    Max,
-    Min,
-    Q,
-    TextField,
-    Value,
-    When,
-    Window,
-)
-from django.db.models.expressions import RawSQL
-from django.db.models.fields.json import KT, KeyTransform
+from django.db.models import Case, F, Max, Q, Value, When
+from django.db.models.fields.json import KT
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from . import plain_sql
 from .choices import PORT_MAX, PORT_MIN, AssignmentStatus, port_range_text
 from .models import Assignment, Story, StoryRevision
 from .pages import registry_facts
@@ -187,146 +169,162 @@ def search(text: str, *, language: str, now=None) -> Results:
 
 # PostgreSQL ---------------------------------------------------------------------
 
+# Any word matches, so that "AppleTalk license manager" still finds the
+# licence manager; documents holding all of them rank first. ts_headline
+# reads only the hits shown, after the ranking's LIMIT; its work grows with
+# the text, so only the first SNIPPET_SOURCE_CHARS of a story are read.
+SNIPPET_SOURCE_CHARS = 6000
+STORY_SNIPPET_OPTIONS = (
+    f"StartSel='{MARK_START}', StopSel='{MARK_END}', MaxWords=28, MinWords=12, "
+    "MaxFragments=2, FragmentDelimiter=' … '"
+)
+REGISTRY_SNIPPET_OPTIONS = (
+    f"StartSel='{MARK_START}', StopSel='{MARK_END}', HighlightAll=true"
+)
+_STORY_TEXT = f"""left(concat_ws(' ', r.content #>> '{{summary,en}}',
+    (SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(
+        jsonb_path_query_array(r.content, '$.faqs[*].*.en'))),
+    r.content #>> '{{body,en}}'), {SNIPPET_SOURCE_CHARS})"""
 
-def _document(table):
-    return RawSQL(f'"{table}"."search_document"', [], output_field=SearchVectorField())
+
+def _any_word_sql(count: int) -> str:
+    words = " || ".join([f"plainto_tsquery('{SEARCH_CONFIG}', %s)"] * count)
+    return f"({words})"
 
 
-def _queries(text, words):
-    # Any word matches, so that "AppleTalk license manager" still finds the
-    # licence manager; documents holding all of them rank first.
-    any_word = SearchQuery(words[0], config=SEARCH_CONFIG)
-    for word in words[1:]:
-        any_word |= SearchQuery(word, config=SEARCH_CONFIG)
-    every_word = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-    return any_word, every_word
-
-
-def _matching(queryset, table, any_word):
-    return queryset.alias(document=_document(table)).filter(document=any_word)
-
-
-def _rank(table, any_word, every_word):
-    document = _document(table)
-    return SearchRank(document, any_word) + Case(
-        When(Q(document=every_word), then=Value(1.0)),
-        default=Value(0.0),
-        output_field=FloatField(),
+@cache
+def _stories_sql(word_count: int):
+    """Top live stories, their count, titles, summaries and snippets."""
+    any_word = _any_word_sql(word_count)
+    every_word = f"websearch_to_tsquery('{SEARCH_CONFIG}', %s)"
+    revisions, stories = plain_sql.table(StoryRevision), plain_sql.table(Story)
+    return (
+        (
+            "top.port",
+            "top.rank",
+            "top.total",
+            "r.content -> 'title'",
+            "r.content -> 'summary'",
+            f"ts_headline('{SEARCH_CONFIG}', {_STORY_TEXT}, {any_word}, %s)",
+        ),
+        # The ranking reads only the stored documents: reading the JSON
+        # content of every match before the sort would cost more than it.
+        f"FROM (SELECT r.id, s.port_id AS port, ts_rank(r.search_document, "
+        f"{any_word}) + CASE WHEN r.search_document @@ {every_word} THEN 1.0 "
+        "ELSE 0.0 END AS rank, COUNT(*) OVER () AS total "
+        f"FROM {revisions} r JOIN {stories} s ON s.id = r.story_id "
+        f"WHERE r.id IN (SELECT live_revision_id FROM {stories} "
+        "WHERE live_revision_id IS NOT NULL AND go_live_at <= %s "
+        "AND (expire_at IS NULL OR expire_at > %s)) "
+        f"AND r.search_document @@ {any_word} "
+        f"ORDER BY rank DESC, port LIMIT {STORY_LIMIT}) AS top "
+        f"JOIN {revisions} r ON r.id = top.id ORDER BY top.rank DESC, top.port",
     )
 
 
-# The text snippets are cut from: summary, FAQs, then the body. ts_headline's
-# work grows with the text, so only its first SNIPPET_SOURCE_CHARS are read.
-SNIPPET_SOURCE_CHARS = 6000
-_STORY_TEXT = RawSQL(
-    f"""left(concat_ws(' ', "ports_storyrevision"."content" #>> '{{summary,en}}',
-       (SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(
-           jsonb_path_query_array(
-               "ports_storyrevision"."content", '$.faqs[*].*.en'))),
-       "ports_storyrevision"."content" #>> '{{body,en}}'), {SNIPPET_SOURCE_CHARS})""",
-    [],
-    output_field=TextField(),
-)
+@cache
+def _registry_sql(word_count: int):
+    """
+    Top registry entries, entries differing only in transport taken as one,
+    withdrawn ones last, with their count and highlighted descriptions.
+    """
+    any_word = _any_word_sql(word_count)
+    every_word = f"websearch_to_tsquery('{SEARCH_CONFIG}', %s)"
+    assignments = plain_sql.table(Assignment)
+    withdrawn = "CASE WHEN status = %s THEN 1 ELSE 0 END"
+    return (
+        (
+            *(
+                f"hit.{name}"
+                for name in (
+                    "service_name",
+                    "port_low",
+                    "port_high",
+                    "description",
+                    "assignee",
+                    "status",
+                    "rank",
+                    "transports",
+                    "total",
+                )
+            ),
+            f"ts_headline('{SEARCH_CONFIG}', a.description, {any_word}, %s)",
+        ),
+        "FROM (SELECT service_name, port_low, port_high, description, assignee, "
+        f"status, {withdrawn} AS withdrawn, max(ts_rank(search_document, "
+        f"{any_word}) + CASE WHEN search_document @@ {every_word} THEN 1.0 "
+        "ELSE 0.0 END) AS rank, "
+        "coalesce(array_agg(DISTINCT transport), '{}') AS transports, "
+        "min(id) AS first, COUNT(*) OVER () AS total "
+        f"FROM {assignments} WHERE search_document @@ {any_word} "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+        "ORDER BY withdrawn, rank DESC, port_low, service_name "
+        f"LIMIT {REGISTRY_LIMIT}) AS hit "
+        f"JOIN {assignments} a ON a.id = hit.first "
+        "ORDER BY hit.withdrawn, hit.rank DESC, hit.port_low, hit.service_name",
+    )
+
+
+def _postgres_reads(text, words, *, now) -> list[plain_sql.Read]:
+    """The two reads of a word search: stories and registry, one statement."""
+    now = now or timezone.now()
+    count = len(words)
+    stories = plain_sql.Read(
+        StoryRevision,
+        *_stories_sql(count),
+        # Columns (the headline), then the ranking subquery's parameters.
+        (*words, STORY_SNIPPET_OPTIONS, *words, text, now, now, *words),
+        (None,) * 6,
+    )
+    registry = plain_sql.Read(
+        Assignment,
+        *_registry_sql(count),
+        (
+            *words,
+            REGISTRY_SNIPPET_OPTIONS,
+            AssignmentStatus.WITHDRAWN.value,
+            *words,
+            text,
+            *words,
+        ),
+        (None,) * 10,
+    )
+    return [stories, registry]
 
 
 def _postgres_search(results, text, words, *, language, now):
-    any_word, every_word = _queries(text, words)
-    revisions = _matching(
-        StoryRevision.objects.filter(
-            pk__in=Story.objects.live(now).values("live_revision_id")
-        ),
-        "ports_storyrevision",
-        any_word,
-    )
-    # Rank with the stored documents only: reading the JSON content of every
-    # match before the sort would cost more than the ranking. The window
-    # counts all matches in the same pass.
-    top = list(
-        revisions.annotate(
-            rank=_rank("ports_storyrevision", any_word, every_word),
-            port=F("story__port_id"),
-            total=Window(Count("*")),
+    stories, registry = plain_sql.fetch_all(_postgres_reads(text, words, now=now))
+    results.story_count = stories[0][2] if stories else 0
+    results.stories = [
+        StoryHit(
+            port=port,
+            title=localize(titles or {}, language),
+            summary=localize(summaries or {}, language),
+            snippet=highlight(snippet or ""),
+            rank=rank,
         )
-        .order_by("-rank", "port")
-        .values("pk", "port", "rank", "total")[:STORY_LIMIT]
-    )
-    results.story_count = top[0]["total"] if top else 0
-    if top:
-        # Titles and snippets only for the hits shown: ts_headline reads bodies.
-        shown = {
-            row["pk"]: row
-            for row in StoryRevision.objects.filter(pk__in=[hit["pk"] for hit in top])
-            .annotate(
-                titles=KeyTransform("title", "content"),
-                summaries=KeyTransform("summary", "content"),
-                snippet=SearchHeadline(
-                    _STORY_TEXT,
-                    any_word,
-                    config=SEARCH_CONFIG,
-                    start_sel=MARK_START,
-                    stop_sel=MARK_END,
-                    max_fragments=2,
-                    max_words=28,
-                    min_words=12,
-                    fragment_delimiter=" … ",
-                ),
-            )
-            .values("pk", "titles", "summaries", "snippet")
-        }
-        results.stories = [
-            StoryHit(
-                port=hit["port"],
-                title=localize(shown[hit["pk"]]["titles"] or {}, language),
-                summary=localize(shown[hit["pk"]]["summaries"] or {}, language),
-                snippet=highlight(shown[hit["pk"]]["snippet"] or ""),
-                rank=hit["rank"],
-            )
-            for hit in top
-        ]
+        for port, rank, _total, titles, summaries, snippet in stories
+    ]
+    results.registry_count = registry[0][8] if registry else 0
+    results.registry = [
+        _registry_hit(
+            dict(zip(REGISTRY_HIT_COLUMNS, row[:8], strict=True)),
+            highlight(row[9] or ""),
+        )
+        for row in registry
+    ]
 
-    assignments = _matching(Assignment.objects.all(), "ports_assignment", any_word)
-    groups = assignments.values(
-        "service_name", "port_low", "port_high", "description", "assignee", "status"
-    )
-    # Entries differing only in transport are one hit; the window counts the
-    # hits. The withdrawn flag is an alias: it sorts without being grouped.
-    rows = list(
-        groups.alias(
-            withdrawn=Case(
-                When(status=AssignmentStatus.WITHDRAWN, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
-        .annotate(
-            rank=Max(_rank("ports_assignment", any_word, every_word)),
-            transports=ArrayAgg("transport", distinct=True, default=[]),
-            first=Min("pk"),
-            total=Window(Count("*")),
-        )
-        .order_by("withdrawn", "-rank", "port_low", "service_name")[:REGISTRY_LIMIT]
-    )
-    results.registry_count = rows[0]["total"] if rows else 0
-    if rows:
-        # Highlighted descriptions only for the hits shown.
-        snippets = dict(
-            Assignment.objects.filter(pk__in=[row["first"] for row in rows])
-            .annotate(
-                snippet=SearchHeadline(
-                    "description",
-                    any_word,
-                    config=SEARCH_CONFIG,
-                    start_sel=MARK_START,
-                    stop_sel=MARK_END,
-                    highlight_all=True,
-                )
-            )
-            .values_list("pk", "snippet")
-        )
-        results.registry = [
-            _registry_hit(row, highlight(snippets.get(row["first"], "")))
-            for row in rows
-        ]
+
+REGISTRY_HIT_COLUMNS = (
+    "service_name",
+    "port_low",
+    "port_high",
+    "description",
+    "assignee",
+    "status",
+    "rank",
+    "transports",
+)
 
 
 def _registry_hit(row, description):
