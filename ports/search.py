@@ -212,10 +212,10 @@ def _stories_sql(word_count: int):
         f"FROM (SELECT r.id, s.port_id AS port, ts_rank(r.search_document, "
         f"{any_word}) + CASE WHEN r.search_document @@ {every_word} THEN 1.0 "
         "ELSE 0.0 END AS rank, COUNT(*) OVER () AS total "
-        f"FROM {revisions} r JOIN {stories} s ON s.id = r.story_id "
-        f"WHERE r.id IN (SELECT live_revision_id FROM {stories} "
-        "WHERE live_revision_id IS NOT NULL AND go_live_at <= %s "
-        "AND (expire_at IS NULL OR expire_at > %s)) "
+        # Live versions only: a story's live version, while it is live.
+        f"FROM {revisions} r JOIN {stories} s ON s.live_revision_id = r.id "
+        "AND s.id = r.story_id "
+        "WHERE s.go_live_at <= %s AND (s.expire_at IS NULL OR s.expire_at > %s) "
         f"AND r.search_document @@ {any_word} "
         f"ORDER BY rank DESC, port LIMIT {STORY_LIMIT}) AS top "
         f"JOIN {revisions} r ON r.id = top.id ORDER BY top.rank DESC, top.port",
