@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polib
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import Resolver404, resolve, translate_url
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
@@ -115,6 +117,13 @@ def _languages() -> tuple:
         for code in language_codes()
         for info in [get_language_info(code)]
     )
+
+
+@receiver(setting_changed)
+def _language_settings_changed(setting, **kwargs):
+    if setting in ("LANGUAGES", "LANGUAGE_CODE"):  # tests may change them
+        _languages.cache_clear()
+        _alternates.cache_clear()
 
 
 # Each page asks twice (hreflang links, the switcher). The reader pages'

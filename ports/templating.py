@@ -21,7 +21,10 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import date_format as localized_date_format
@@ -124,7 +127,7 @@ def environment(**options):
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(
         url=url,
-        static=static,
+        static=static_url,
         get_language=get_language,
         absolute_url=absolute_url,
         csrf_field=csrf_field,
@@ -149,6 +152,24 @@ def environment(**options):
 
 
 # URLs and addresses -------------------------------------------------------------
+
+
+def static_url(path):
+    """A static file's URL (hashed name in production), found once per process."""
+    return _static_url(path, get_script_prefix())
+
+
+@lru_cache(maxsize=256)
+def _static_url(path, _script_prefix):
+    # The manifest of hashed names does not change while the process runs;
+    # a relative STATIC_URL is under the script prefix, part of the key.
+    return static(path)
+
+
+@receiver(setting_changed)
+def _static_settings_changed(setting, **kwargs):
+    if setting in ("STORAGES", "STATIC_URL", "STATIC_ROOT"):  # tests change them
+        _static_url.cache_clear()
 
 
 @pass_context
