@@ -60,6 +60,11 @@ class ReaderEnvironment(Environment):
 
     language = None  # the overlays' language; None for the shared base
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shared with the overlays, which copy the base's attributes.
+        self.language_overlays = {}
+
     def get_template(self, name, parent=None, globals=None):
         language = get_language()
         if self.language is None and language is not None:
@@ -123,7 +128,6 @@ def environment(**options):
     # production shows nothing for it, as Django's engine would.
     options["undefined"] = StrictUndefined if settings.DEBUG else Undefined
     env = ReaderEnvironment(extensions=["jinja2.ext.i18n"], **options)
-    env.language_overlays = {}
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(
         url=url,
