@@ -29,7 +29,8 @@ def url(name, *args, **kwargs):
         args
         and not kwargs
         and len(args) <= len(_STAND_INS)
-        and all(type(arg) is int for arg in args)
+        # What Django's int converter accepts: no bools, no negatives.
+        and all(type(arg) is int and arg >= 0 for arg in args)
     ):
         pieces = _numeric_route(*key, name, len(args))
         if pieces is not None:

@@ -8,7 +8,7 @@ import polib
 import pytest
 from django.conf import settings
 from django.template import engines
-from django.urls import reverse, set_script_prefix, translate_url
+from django.urls import NoReverseMatch, reverse, set_script_prefix, translate_url
 from django.utils import translation
 
 from ports import addresses, i18n
@@ -152,6 +152,14 @@ def test_addresses_are_what_reverse_gives(language, script_prefix):
                     ), (name, args, kwargs)
     finally:
         set_script_prefix("/")
+
+
+def test_addresses_refuse_what_reverse_refuses():
+    for args in ((-1,), (True,), ("80x",)):
+        with pytest.raises(NoReverseMatch):
+            reverse("ports:port-detail", args=args)
+        with pytest.raises(NoReverseMatch):
+            addresses.url("ports:port-detail", *args)
 
 
 class _Request:
