@@ -138,8 +138,11 @@ def _alternates(path_info, path, app_name) -> tuple[Alternate, ...]:
             for code, name, bidi, _prefix in _languages()
         )
     script_prefix = escape_uri_path(path[: len(path) - len(path_info)])
-    language = get_language_from_path(path_info)
-    rest = escape_uri_path(path_info[len(language) + 1 :] if language else path_info)
+    # get_language_from_path() also answers for a variant (/de-at/ gives
+    # de): only the language's own prefix is taken off.
+    own = f"/{get_language_from_path(path_info)}/"
+    rest = path_info[len(own) - 1 :] if path_info.startswith(own) else path_info
+    rest = escape_uri_path(rest)
     return tuple(
         Alternate(code, name, script_prefix + prefix + rest, bidi)
         for code, name, bidi, prefix in _languages()

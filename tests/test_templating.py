@@ -196,5 +196,13 @@ def test_page_addresses_in_other_languages_are_the_pages_reversed_in_each(
         set_script_prefix("/")
 
 
+def test_only_a_languages_own_prefix_is_taken_off():
+    # /de-at/ is German to get_language_from_path(), but not German's prefix.
+    alternates = i18n._alternates("/de-at/ports/80/", "/de-at/ports/80/", "ports")
+    assert {a.code: a.url for a in alternates}["ja"] == "/ja/de-at/ports/80/"
+    alternates = i18n._alternates("/de/ports/80/", "/de/ports/80/", "ports")
+    assert {a.code: a.url for a in alternates}["ja"] == "/ja/ports/80/"
+
+
 def test_an_address_that_is_no_page_has_no_alternates():
     assert i18n.page_alternates(_Request("/no/such/page/")) == []
