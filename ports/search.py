@@ -222,6 +222,19 @@ def _stories_sql(word_count: int):
     )
 
 
+# What a registry hit is read with (ports.search._registry_hit).
+REGISTRY_HIT_COLUMNS = (
+    "service_name",
+    "port_low",
+    "port_high",
+    "description",
+    "assignee",
+    "status",
+    "rank",
+    "transports",
+)
+
+
 @cache
 def _registry_sql(word_count: int):
     """
@@ -234,20 +247,7 @@ def _registry_sql(word_count: int):
     withdrawn = "CASE WHEN status = %s THEN 1 ELSE 0 END"
     return (
         (
-            *(
-                f"hit.{name}"
-                for name in (
-                    "service_name",
-                    "port_low",
-                    "port_high",
-                    "description",
-                    "assignee",
-                    "status",
-                    "rank",
-                    "transports",
-                    "total",
-                )
-            ),
+            *(f"hit.{name}" for name in (*REGISTRY_HIT_COLUMNS, "total")),
             f"ts_headline('{SEARCH_CONFIG}', a.description, {any_word}, %s)",
         ),
         "FROM (SELECT service_name, port_low, port_high, description, assignee, "
@@ -305,26 +305,15 @@ def _postgres_search(results, text, words, *, language, now):
         )
         for port, rank, _total, titles, summaries, snippet in stories
     ]
-    results.registry_count = registry[0][8] if registry else 0
+    hit_size = len(REGISTRY_HIT_COLUMNS)
+    results.registry_count = registry[0][hit_size] if registry else 0
     results.registry = [
         _registry_hit(
-            dict(zip(REGISTRY_HIT_COLUMNS, row[:8], strict=True)),
-            highlight(row[9] or ""),
+            dict(zip(REGISTRY_HIT_COLUMNS, row[:hit_size], strict=True)),
+            highlight(row[hit_size + 1] or ""),
         )
         for row in registry
     ]
-
-
-REGISTRY_HIT_COLUMNS = (
-    "service_name",
-    "port_low",
-    "port_high",
-    "description",
-    "assignee",
-    "status",
-    "rank",
-    "transports",
-)
 
 
 def _registry_hit(row, description):

@@ -87,4 +87,4 @@ def story_structured_data(page, url):
     blocks = [_json_ld(article_data(page, url))]
     if page.story_page.faqs:
         blocks.append(_json_ld(faq_data(page)))
-    return mark_safe("\n".join(blocks))  # noqa: S308 (built by format_html)
+    return mark_safe("\n".join(blocks))  # noqa: S308 (JSON escaped for <script>)

@@ -305,7 +305,8 @@ def date(value, arg="DATE_FORMAT"):
     """Django's `date` filter: a named format is localised, in local time."""
     if not value:
         return ""
-    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     if arg == "c":
         return value.isoformat()  # as Django's "c"
     if arg in DAY_FORMATS:  # the same text for every moment of a day

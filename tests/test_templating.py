@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.template import engines
 from django.urls import NoReverseMatch, reverse, set_script_prefix, translate_url
+from django.utils import timezone as django_timezone
 from django.utils import translation
 
 from ports import addresses, i18n
@@ -206,3 +207,26 @@ def test_only_a_languages_own_prefix_is_taken_off():
 
 def test_an_address_that_is_no_page_has_no_alternates():
     assert i18n.page_alternates(_Request("/no/such/page/")) == []
+
+
+# Filters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "de", "ja", "ar"])
+def test_the_date_filter_writes_what_djangos_does(language):
+    from datetime import date, datetime, timedelta, timezone
+
+    from django.template.defaultfilters import date as django_date
+
+    from ports import templating
+
+    moment = datetime(2025, 3, 28, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
+    with translation.override(language):
+        for value in (moment, moment.replace(tzinfo=None), date(2025, 3, 28)):
+            for arg in ("DATE_FORMAT", "SHORT_DATE_FORMAT", "c", "Y-m-d"):
+                # Django's filter gets the local time, as its engine passes it.
+                local = value
+                if isinstance(value, datetime) and value.tzinfo:
+                    local = django_timezone.localtime(value)
+                assert templating.date(value, arg) == django_date(local, arg)
+    assert templating.date(None) == ""

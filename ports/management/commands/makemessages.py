@@ -8,6 +8,7 @@ out as the same Python call on the same line, which xgettext then reads as
 it reads Django's preprocessed templates.
 """
 
+import io
 import os
 from functools import cached_property
 
@@ -40,7 +41,7 @@ def jinja2_messages_as_python(source: bytes) -> str:
     lines = {}
     options = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
     for lineno, function, message, _comments in babel_extract(
-        _Source(source), list(KEYWORDS), [], options
+        io.BytesIO(source), list(KEYWORDS), [], options
     ):
         name, texts = KEYWORDS[function]
         arguments = (message if isinstance(message, tuple) else (message,))[:texts]
@@ -53,16 +54,6 @@ def jinja2_messages_as_python(source: bytes) -> str:
         lines.setdefault(lineno, []).append(call)
     last = max(lines, default=0)
     return "\n".join("; ".join(lines.get(n, [])) for n in range(1, last + 1)) + "\n"
-
-
-class _Source:
-    """The file object babel_extract reads from."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def read(self):
-        return self.data
 
 
 class BuildFile(makemessages.BuildFile):
