@@ -25,6 +25,22 @@ def env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name, default, *, minimum=0):
+    """A whole number from the environment; anything else stops the start."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of at least {minimum}, not {value!r}."
+        )
+    return number
+
+
 def env_list(name, default=""):
     return [
         item.strip()
@@ -140,19 +156,19 @@ DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 
 def database(url):
-    settings = dj_database_url.parse(
+    config = dj_database_url.parse(
         url,
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
-    postgresql = settings["ENGINE"] == "django.db.backends.postgresql"
+    postgresql = config["ENGINE"] == "django.db.backends.postgresql"
     if postgresql and DATABASE_PREPARED_STATEMENTS:
-        settings["OPTIONS"] = {
-            **settings.get("OPTIONS", {}),
+        config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
             "server_side_binding": True,
-            "prepare_threshold": int(os.environ.get("PREPARE_THRESHOLD", "5")),
+            "prepare_threshold": env_int("PREPARE_THRESHOLD", 5),
         }
-    return settings
+    return config
 
 
 DATABASES = {"default": database(DATABASE_URL)}
@@ -210,8 +226,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", 15)))
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 # The pair, not the address alone (a shared office address would lock out
 # everyone) nor the name alone (anyone could lock an editor out).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -278,8 +294,8 @@ STORAGES = {
 }
 
 # Registry files larger than this are refused before parsing.
-REGISTRY_UPLOAD_MAX_BYTES = int(
-    os.environ.get("REGISTRY_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+REGISTRY_UPLOAD_MAX_BYTES = env_int(
+    "REGISTRY_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -300,14 +316,14 @@ SITE_NAME = os.environ.get("SITE_NAME", "portwiki")
 
 # How many reverse proxies in front of the site append to X-Forwarded-For
 # (0: none, REMOTE_ADDR is the reader). Feedback votes are counted per reader.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Reader pages are cached for anonymous readers this long (0: not at all);
 # publishing and imports invalidate them earlier (ports.caching).
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 3600))
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
 # Pages each app process also keeps in memory, kept exact by Redis's
 # invalidation messages (ports.local_pages); 0: every hit asks Redis.
-PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", 1000))
+PAGE_CACHE_LOCAL_ENTRIES = env_int("PAGE_CACHE_LOCAL_ENTRIES", 1000)
 
 # Production hardening: on whenever DEBUG is off.
 if not DEBUG:
@@ -315,7 +331,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

@@ -140,3 +140,22 @@ def test_postgresql_prepares_repeated_statements_unless_turned_off():
     )
     # SQLite has no such options.
     assert _database_options(DATABASE_URL="sqlite:///:memory:") == "[]"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PREPARE_THRESHOLD", "often"),
+        ("PREPARE_THRESHOLD", "-1"),
+        ("PAGE_CACHE_SECONDS", "1h"),
+        ("LOGIN_FAILURE_LIMIT", "0"),
+        ("CONN_MAX_AGE", "forever"),
+    ],
+)
+def test_a_number_that_is_not_one_stops_the_start_with_its_name(name, value):
+    result = manage(
+        "check", **{**PRODUCTION, "DATABASE_URL": "postgres://u@db/x", name: value}
+    )
+    assert result.returncode != 0
+    assert f"{name} must be a whole number of at least" in result.stderr
+    assert repr(value) in result.stderr
