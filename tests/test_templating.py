@@ -1,6 +1,11 @@
 """The reader site's Jinja2 environment: translations, addresses and markup."""
 
 import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -230,3 +235,47 @@ def test_the_date_filter_writes_what_djangos_does(language):
                     local = django_timezone.localtime(value)
                 assert templating.date(value, arg) == django_date(local, arg)
     assert templating.date(None) == ""
+
+
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None, reason="makemessages needs gettext's xgettext"
+)
+def test_makemessages_finds_exactly_the_strings_of_the_catalogues(tmp_path):
+    """`make messages` on the code as it is adds and drops nothing."""
+    root = Path(settings.BASE_DIR)
+    for name in ("manage.py", "Makefile"):
+        shutil.copy2(root / name, tmp_path / name)
+    for name in ("portwiki", "ports", "templates"):
+        shutil.copytree(root / name, tmp_path / name, ignore=_NOT_SOURCE)
+    shutil.copytree(root / "locale" / "ja", tmp_path / "locale" / "ja")
+    makefile = (root / "Makefile").read_text().replace("\\\n", " ")
+    ignored = re.search(r"^MESSAGES_IGNORE := (.*)$", makefile, re.M)[1].split()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "--no-obsolete",
+            "-l",
+            "ja",
+            *(f"--ignore={pattern}" for pattern in ignored),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "DEBUG": "true", "DATABASE_URL": "sqlite:///:memory:"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+
+    def messages(path):
+        catalogue = polib.pofile(str(path / "locale/ja/LC_MESSAGES/django.po"))
+        return {(e.msgid, e.msgid_plural) for e in catalogue if not e.obsolete}
+
+    extracted, committed = messages(tmp_path), messages(root)
+    assert extracted == committed
+    assert ("Port %(number)s", "") in extracted  # from the Jinja2 templates
+    assert ("%(count)s port", "%(count)s ports") in extracted
+
+
+_NOT_SOURCE = shutil.ignore_patterns("__pycache__", "*.pyc")
