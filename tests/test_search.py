@@ -252,6 +252,12 @@ def test_word_searches_use_the_gin_indexes(demo):
             )
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert f"{table}_search_document" in plan, plan
+        # The registry's whole read too (the stories' read starts from the
+        # three live stories of the demo, fewer than any index would give).
+        registry = search._postgres_reads(" ".join(words), words, now=None)[1]
+        cursor.execute(f"EXPLAIN {registry.sql}", registry.params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "ports_assignment_search_document" in plan, plan
 
 
 @on_postgresql
