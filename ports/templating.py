@@ -17,6 +17,7 @@ sixth of its rendering. Catalogues are read once per process, as Django's are.
 """
 
 import html
+import re
 from datetime import datetime
 from functools import lru_cache
 
@@ -93,15 +94,22 @@ class ConstantTranslations(NodeTransformer):
     `_("text")` and `_("text", name=value)` as Jinja2's new-style gettext
     would give them in one language: the translation, marked safe, formatted
     with the values (escaped) at render time.
+
+    Where such a call is written straight into the page (`{{ _(…) }}`), its
+    translation is spliced into the template's text around the values, so
+    the page writes it as it writes any markup and value: formatting it
+    (Markup's `%`, escaping through a helper per value) was a sixth of the
+    story page's own rendering.
     """
 
     def __init__(self, language):
         self.language = language
 
-    def visit_Call(self, node):
-        node = self.generic_visit(node)
+    def _translation(self, node):
+        """The call's translation, if it is `_()` of literal text."""
         if not (
-            isinstance(node.node, nodes.Name)
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Name)
             and node.node.name in ("_", "gettext")
             and len(node.args) == 1
             and isinstance(node.args[0], nodes.Const)
@@ -109,9 +117,27 @@ class ConstantTranslations(NodeTransformer):
             and node.dyn_args is None
             and node.dyn_kwargs is None
         ):
-            return node
+            return None
         with override(self.language):
-            text = gettext(node.args[0].value)
+            return gettext(node.args[0].value)
+
+    def visit_Output(self, node):
+        expanded = []
+        for child in node.nodes:
+            text = self._translation(child)
+            pieces = text is not None and _spliced(text, child)
+            if pieces:
+                expanded.extend(self.visit(piece) for piece in pieces)
+            else:
+                expanded.append(self.visit(child))
+        node.nodes = expanded
+        return node
+
+    def visit_Call(self, node):
+        node = self.generic_visit(node)
+        text = self._translation(node)
+        if text is None:
+            return node
         if node.kwargs:
             values = nodes.Dict(
                 [nodes.Pair(nodes.Const(kw.key), kw.value) for kw in node.kwargs]
@@ -121,6 +147,39 @@ class ConstantTranslations(NodeTransformer):
             # New-style gettext formats even without values ("%%" is "%").
             folded = nodes.MarkSafeIfAutoescape(nodes.Const(text % {}))
         return folded.set_lineno(node.lineno)
+
+
+# A translation's placeholders: named values and the escaped percent sign.
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
+
+
+def _spliced(text, call):
+    """
+    The translation of `call` as output nodes: its text around its values,
+    each value escaped as output is; None where it holds anything but
+    `%(name)s` and `%%` (other conversions are left to `%` formatting), or
+    names a value the call does not give.
+    """
+    values = {kw.key: kw.value for kw in call.kwargs}
+    if not values or "%" in _PLACEHOLDER.sub("", text):
+        return None
+    pieces, start = [], 0
+    for match in _PLACEHOLDER.finditer(text):
+        literal = text[start : match.start()]
+        start = match.end()
+        if match.group(1) is None:
+            literal += "%"
+        if literal:
+            pieces.append(nodes.TemplateData(literal))
+        if match.group(1) is not None:
+            if match.group(1) not in values:
+                return None
+            pieces.append(values[match.group(1)])
+    if text[start:]:
+        pieces.append(nodes.TemplateData(text[start:]))
+    for piece in pieces:
+        piece.set_lineno(call.lineno)
+    return pieces
 
 
 def environment(**options):

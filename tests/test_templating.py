@@ -63,6 +63,37 @@ def test_compiled_translations_escape_values_and_keep_markup(env):
     assert html == "Port &lt;b&gt;&amp; 100% sure"
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{{ _("Port %(number)s", number=value) }}',
+        '{{ _("100%% of %(number)s and %(number)s", number=value) }}',
+        '{{ _("%(number)s", number=value) }}',
+        '{{ _("Port %(number)d", number=7) }}',  # another conversion: formatted
+        '{% set text = _("Port %(number)s", number=value) %}<p>{{ text }}</p>',
+        '{{ _("Port %(number)s", number=value)|upper }}',
+    ],
+)
+def test_translations_written_into_the_page_read_as_formatting_them(env, source):
+    overlay = env.for_language("fr")
+    with translation.override("fr"):
+        runtime = env.from_string(source).render(value="<b>&")
+        compiled = overlay.from_string(source).render(value="<b>&")
+    assert compiled == runtime
+    assert "<b>" not in compiled
+
+
+def test_translations_written_into_the_page_are_spliced_not_formatted(env):
+    overlay = env.for_language("de")
+    spliced = overlay.compile('<p>{{ _("Port %(number)s", number=n) }}</p>', raw=True)
+    formatted = overlay.compile(
+        '{% set t = _("Port %(number)s", number=n) %}', raw=True
+    )
+    assert "yield '<p>Port '" in spliced
+    assert " % {" not in spliced
+    assert " % {" in formatted
+
+
 def test_non_literal_strings_are_translated_when_rendered(env):
     overlay = env.for_language("ja")
     with translation.override("ja"):
