@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from ports import importing, pages, plain_sql, services
 from ports.choices import AssignmentStatus, KnownUseKind
@@ -219,3 +220,27 @@ def test_one_statement_reads_what_the_separate_queries_read(language):
     assignments, below, above, history, prompt, uses, related = combined
     assert len(assignments) == 2 and below and above and history
     assert len(uses) == 2 and {port for _name, port in related} == {3001, 3002}
+
+
+def test_live_pages_and_previews_name_the_same_services_for_related_ports():
+    # The live page reads its related ports' services in its one statement;
+    # previews of a draft ask related_services(): the two must agree, ranges,
+    # withdrawn entries and names given twice (tcp and udp) included.
+    story = make_story(4000)
+    for number in (4001, 4002, 4003, 4500):
+        make_related(story, number)
+    make_assignment("alpha", 4001)
+    make_assignment("alpha", 4001, transport="udp")
+    make_assignment(
+        "gone",
+        4001,
+        status=AssignmentStatus.WITHDRAWN,
+        withdrawn_at=timezone.now(),
+    )
+    make_assignment("wide", 4002, port_high=4100)
+    make_assignment("zeta", 4002)
+    services.story_publish(story=story, by=None)
+    page = pages.port_page(4000, language="en")
+    expected = pages.related_services([4001, 4002, 4003, 4500])
+    assert page.related_services == expected
+    assert expected == {4001: ["alpha"], 4002: ["wide", "zeta"], 4003: ["wide"]}
