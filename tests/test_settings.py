@@ -159,3 +159,36 @@ def test_a_number_that_is_not_one_stops_the_start_with_its_name(name, value):
     assert result.returncode != 0
     assert f"{name} must be a whole number of at least" in result.stderr
     assert repr(value) in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_PREPARED_STATEMENTS", "flase"),
+        ("SECURE_SSL_REDIRECT", "nope"),
+        ("SECURE_HSTS_PRELOAD", "2"),
+    ],
+)
+def test_a_yes_or_no_that_is_neither_stops_the_start_with_its_name(name, value):
+    result = manage(
+        "check", **{**PRODUCTION, "DATABASE_URL": "postgres://u@db/x", name: value}
+    )
+    assert result.returncode != 0
+    assert f"{name} must be one of 0, 1, false, no, off, on, true, yes" in (
+        result.stderr
+    )
+    assert repr(value) in result.stderr
+
+
+def test_yes_and_no_are_read_in_any_case_and_spacing():
+    url = "postgres://u@db.example:5432/portwiki"
+    for value in ("OFF", " no ", "0", "False"):
+        options = _database_options(
+            DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS=value
+        )
+        assert options == "[]", value
+    for value in ("ON", " yes ", "1", "True"):
+        options = _database_options(
+            DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS=value
+        )
+        assert "server_side_binding" in options, value
