@@ -65,13 +65,33 @@ def _orm_plan(connection, model, fields: tuple):
     return plan
 
 
+# Fields whose values JSON carries as the ORM would give them.
+_AS_JSON_GIVES = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.FloatField,
+    models.JSONField,
+)
+
+
 def _from_json(field):
     """How a value of `field` written out as JSON by PostgreSQL reads back."""
+    if isinstance(field, models.ForeignKey):
+        return _from_json(field.target_field)
     if isinstance(field, models.DateTimeField):
         return datetime.fromisoformat
     if isinstance(field, models.DateField):
         return date.fromisoformat
-    return None
+    if isinstance(field, _AS_JSON_GIVES):
+        return None
+    # A decimal would come back a float, a UUID or duration as text: refuse
+    # rather than hand the page a value the ORM would not.
+    raise TypeError(
+        f"{field.model.__name__}.{field.name} ({type(field).__name__}) has no "
+        "conversion from JSON in ports.plain_sql: add one to _from_json."
+    )
 
 
 @lru_cache(maxsize=256)
