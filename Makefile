@@ -33,7 +33,7 @@ setup-run: $(VENV)/.installed-run
 	DEBUG=true $(MANAGE) compile_translations
 	DEBUG=true $(MANAGE) migrate --noinput
 	DEBUG=true $(MANAGE) load_demo
-	DEBUG=true $(MANAGE) ensure_local_editor
+	DEBUG=true $(MANAGE) ensure_local_editor --address $(HOST):$(PORT)
 
 run: setup-run
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)

@@ -1,4 +1,7 @@
+from io import StringIO
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from ports.choices import StoryStatus
@@ -48,3 +51,23 @@ def test_loading_the_demo_twice_keeps_editors_changes(demo):
     call_command("load_demo", verbosity=0)
     assert Story.objects.get(port=373).title_en == "Edited"
     assert Story.objects.count() == 3
+
+
+def test_local_editor_login_is_printed_for_the_served_address(db, settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("ensure_local_editor", "--address", "0.0.0.0:8765", stdout=out)
+    assert "http://0.0.0.0:8765/admin/" in out.getvalue()
+    editor = get_user_model().objects.get(username="editor")
+    assert editor.is_staff and editor.check_password("portwiki-editor")
+
+    # Again: the same login, and the password an editor may have changed stays.
+    editor.set_password("changed-by-the-editor")
+    editor.save()
+    out = StringIO()
+    call_command("ensure_local_editor", stdout=out)
+    assert "http://127.0.0.1:8000/admin/" in out.getvalue()
+    assert "unless you changed it" in out.getvalue()
+    assert get_user_model().objects.filter(username="editor").count() == 1
+    editor.refresh_from_db()
+    assert editor.check_password("changed-by-the-editor")

@@ -9,7 +9,14 @@ PASSWORD = "portwiki-editor"
 class Command(BaseCommand):
     help = "Create the local development login (DEBUG only) and print it."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="host:port the development server listens on, for the printed link",
+        )
+
+    def handle(self, *args, address, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "The local editor login exists only for development (DEBUG=true)."
@@ -22,7 +29,7 @@ class Command(BaseCommand):
             user.set_password(PASSWORD)
             user.save()
         self.stdout.write(
-            f"Local editor login: http://127.0.0.1:8000/admin/  "
+            f"Local editor login: http://{address}/admin/  "
             f"user {USERNAME!r}, password {PASSWORD!r}"
             + ("" if created else " (unless you changed it)")
         )
