@@ -13,15 +13,18 @@ measured beside them, for reference), and ends with one summary line:
 
     bench: uncached=<ratio> cached=<ratio> search_p99_ms=<ms> errors=<count>
 
-Usage: .venv/bin/python bench/run.py [--reuse] [--duration 10] [--stories 2000]
+Usage: .venv/bin/python bench/run.py [--reuse] [--duration 5] [--rounds 3]
+       [--stories 2000]
 Needs: PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379, Debian's wrk and nginx.
 """
 
 import argparse
+import contextlib
 import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +42,16 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 SEARCH_CONCURRENCY = 4
+
+# The scenarios, in the order of the table.
+MINIMAL = "minimal view (20 KB)"
+ONE_QUERY = "one-query view (20 KB)"
+UNCACHED = "port page, uncached"
+CACHED = "port page, cached"
+CACHED_GZIP = "port page, cached, gzip"
+NO_STORY = "port without story"
+SEARCH = "search (4 clients)"
+NGINX = "nginx static copy"
 
 BASE_ENV = {
     **{
@@ -238,6 +251,32 @@ def parse_wrk(output):
     return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
 
 
+def summarise(rounds):
+    """
+    One row per scenario from rounds of every scenario in turn: the median
+    round's requests per second and p50, the worst round's p99, all errors,
+    and each ratio the median of the ratios within a round, so that a
+    machine slowing down or speeding up between rounds moves both sides of
+    a ratio alike.
+    """
+    summary = {}
+    for name in rounds[0]:
+        runs = [r[name] for r in rounds]
+        summary[name] = {
+            "rps": statistics.median(run["rps"] for run in runs),
+            "p50": statistics.median(run["p50"] for run in runs),
+            "p99": max(run["p99"] for run in runs),
+            "errors": sum(run["errors"] for run in runs),
+            "to_minimal": statistics.median(
+                r[name]["rps"] / r[MINIMAL]["rps"] for r in rounds
+            ),
+            "to_nginx": statistics.median(
+                r[name]["rps"] / r[NGINX]["rps"] for r in rounds
+            ),
+        }
+    return summary
+
+
 def warm(base, paths):
     for path in paths:
         urllib.request.urlopen(base + path, timeout=10).read()
@@ -249,10 +288,15 @@ def main():
         "--reuse", action="store_true", help="Keep an existing bench database."
     )
     parser.add_argument(
-        "--duration", type=int, default=10, help="Seconds per scenario."
+        "--duration", type=int, default=5, help="Seconds per scenario and round."
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Rounds of every scenario in turn."
     )
     parser.add_argument("--stories", type=int, default=2000)
     args = parser.parse_args()
+    if args.duration < 1 or args.rounds < 1:
+        parser.error("--duration and --rounds must be at least 1")
 
     if not REGISTRY_FILE.exists():
         sys.exit(f"{REGISTRY_FILE} is missing: the benchmark needs ../shared/data.")
@@ -276,97 +320,80 @@ def main():
         ["redis-cli", "-n", "7", "FLUSHDB"], stdout=subprocess.DEVNULL, check=False
     )
     paths = sample_paths()
-    duration = args.duration
     load_before = os.getloadavg()[0]
-    results = {}
 
-    with gunicorn("cached", 8101) as server:
-        base = f"http://127.0.0.1:{server.port}"
-        say("minimal view …")
-        results["minimal view (20 KB)"] = wrk(
-            base, ["/_bench/minimal/"], duration=duration, concurrency=CONCURRENCY
+    with contextlib.ExitStack() as servers:
+        cached = servers.enter_context(gunicorn("cached", 8101))
+        uncached = servers.enter_context(
+            gunicorn("uncached", 8102, PAGE_CACHE_SECONDS="0")
         )
-        warm(base, paths["story"])
-        say("port page, cached …")
-        results["port page, cached"] = wrk(
-            base, paths["story"], duration=duration, concurrency=CONCURRENCY
-        )
-        say("port page, cached, gzip …")
-        results["port page, cached, gzip"] = wrk(
-            base,
-            paths["story"],
-            duration=duration,
-            concurrency=CONCURRENCY,
-            headers=["Accept-Encoding: gzip"],
-        )
-        say("port without a story …")
-        results["port without story"] = wrk(
-            base, paths["no_story"], duration=duration, concurrency=CONCURRENCY
-        )
-        say("search …")
-        results["search (4 clients)"] = wrk(
-            base, paths["search"], duration=duration, concurrency=SEARCH_CONCURRENCY
-        )
-        saved_page = urllib.request.urlopen(base + paths["story"][0]).read()
-
-    with gunicorn("uncached", 8102, PAGE_CACHE_SECONDS="0") as server:
-        base = f"http://127.0.0.1:{server.port}"
-        say("port page, uncached …")
-        results["port page, uncached"] = wrk(
-            base, paths["story"], duration=duration, concurrency=CONCURRENCY
-        )
-        say("one-query view …")
-        results["one-query view (20 KB)"] = wrk(
-            base, paths["one_query"], duration=duration, concurrency=CONCURRENCY
-        )
-
-    with tempfile.TemporaryDirectory() as root:
+        cached_base = f"http://127.0.0.1:{cached.port}"
+        uncached_base = f"http://127.0.0.1:{uncached.port}"
+        warm(cached_base, paths["story"])
+        saved_page = urllib.request.urlopen(cached_base + paths["story"][0]).read()
+        root = servers.enter_context(tempfile.TemporaryDirectory())
         os.chmod(root, 0o755)  # nginx's workers run as an unprivileged user
         target = Path(root) / "site" / paths["story"][0].strip("/")
         target.mkdir(parents=True)
         (target / "index.html").write_bytes(saved_page)
-        with nginx(8103, root) as server:
-            say("nginx static copy …")
-            results["nginx static copy"] = wrk(
-                f"http://127.0.0.1:{server.port}",
-                [paths["story"][0]],
-                duration=duration,
-                concurrency=CONCURRENCY,
+        static = servers.enter_context(nginx(8103, root))
+        static_base = f"http://127.0.0.1:{static.port}"
+
+        story, gzip = paths["story"], ["Accept-Encoding: gzip"]
+        scenarios = [
+            (MINIMAL, cached_base, ["/_bench/minimal/"], CONCURRENCY, ()),
+            (ONE_QUERY, uncached_base, paths["one_query"], CONCURRENCY, ()),
+            (UNCACHED, uncached_base, story, CONCURRENCY, ()),
+            (CACHED, cached_base, story, CONCURRENCY, ()),
+            (CACHED_GZIP, cached_base, story, CONCURRENCY, gzip),
+            (NO_STORY, cached_base, paths["no_story"], CONCURRENCY, ()),
+            (SEARCH, cached_base, paths["search"], SEARCH_CONCURRENCY, ()),
+            (NGINX, static_base, [paths["story"][0]], CONCURRENCY, ()),
+        ]
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            say(f"round {number} of {args.rounds} …")
+            rounds.append(
+                {
+                    name: wrk(
+                        base,
+                        scenario_paths,
+                        duration=args.duration,
+                        concurrency=concurrency,
+                        headers=headers,
+                    )
+                    for name, base, scenario_paths, concurrency, headers in scenarios
+                }
             )
 
-    minimal = results["minimal view (20 KB)"]["rps"]
-    static = results["nginx static copy"]["rps"]
+    summary = summarise(rounds)
     print(
         f"\n{'scenario':<25} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'÷ minimal':>9} {'÷ nginx':>8} {'errors':>6}"
     )
-    order = [
-        "minimal view (20 KB)",
-        "one-query view (20 KB)",
-        "port page, uncached",
-        "port page, cached",
-        "port page, cached, gzip",
-        "port without story",
-        "search (4 clients)",
-        "nginx static copy",
-    ]
-    for name in order:
-        r = results[name]
+    for name, row in summary.items():
         print(
-            f"{name:<25} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
-            f"{r['rps'] / minimal:>9.2f} {r['rps'] / static:>8.3f} {r['errors']:>6}"
+            f"{name:<25} {row['rps']:>9.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
+            f"{row['to_minimal']:>9.2f} {row['to_nginx']:>8.3f} {row['errors']:>6}"
         )
-    errors = sum(r["errors"] for r in results.values())
+    by_round = {
+        name: " ".join(f"{r[name]['rps'] / r[MINIMAL]['rps']:.2f}" for r in rounds)
+        for name in (UNCACHED, CACHED)
+    }
+    ratios = f"uncached {by_round[UNCACHED]}, cached {by_round[CACHED]}"
     print(
         f"\n{WORKERS} gunicorn workers, {CONCURRENCY} connections "
-        f"({SEARCH_CONCURRENCY} for search), {duration} s each; "
+        f"({SEARCH_CONCURRENCY} for search); {args.rounds} rounds of "
+        f"{args.duration} s per scenario (req/s, p50 and ratios: the median "
+        f"round; p99: the worst); ÷ minimal by round: {ratios}; "
         f"load average {load_before:.2f} before, "
         f"{os.getloadavg()[0]:.2f} after"
     )
+    errors = sum(row["errors"] for row in summary.values())
     print(
-        f"\nbench: uncached={results['port page, uncached']['rps'] / minimal:.2f} "
-        f"cached={results['port page, cached']['rps'] / minimal:.2f} "
-        f"search_p99_ms={results['search (4 clients)']['p99']:.1f} errors={errors}"
+        f"\nbench: uncached={summary[UNCACHED]['to_minimal']:.2f} "
+        f"cached={summary[CACHED]['to_minimal']:.2f} "
+        f"search_p99_ms={summary[SEARCH]['p99']:.1f} errors={errors}"
     )
 
 
