@@ -13,7 +13,7 @@ measured beside them, for reference), and ends with one summary line:
 
     bench: uncached=<ratio> cached=<ratio> search_p99_ms=<ms> errors=<count>
 
-Usage: .venv/bin/python bench/run.py [--reuse] [--duration 5] [--rounds 3]
+Usage: .venv/bin/python bench/run.py [--reuse] [--duration 4] [--rounds 5]
        [--stories 2000]
 Needs: PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379, Debian's wrk and nginx.
 """
@@ -288,10 +288,10 @@ def main():
         "--reuse", action="store_true", help="Keep an existing bench database."
     )
     parser.add_argument(
-        "--duration", type=int, default=5, help="Seconds per scenario and round."
+        "--duration", type=int, default=4, help="Seconds per scenario and round."
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="Rounds of every scenario in turn."
+        "--rounds", type=int, default=5, help="Rounds of every scenario in turn."
     )
     parser.add_argument("--stories", type=int, default=2000)
     args = parser.parse_args()
