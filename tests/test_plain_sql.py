@@ -1,10 +1,12 @@
 """ports.plain_sql: fixed reads that give the values the ORM would."""
 
+from datetime import datetime
+
 import pytest
 from django.db import models
 
 from ports import pages, plain_sql, search
-from ports.models import Assignment, FeedbackPrompt, Story
+from ports.models import Assignment, FeedbackPrompt, Story, StoryRevision
 
 
 def test_every_page_read_knows_how_its_values_come_back_from_json():
@@ -54,5 +56,10 @@ def test_a_field_json_cannot_give_back_as_the_orm_would_is_refused(field):
 
 
 def test_foreign_keys_read_as_their_target():
+    # A port's number and a revision's story id: integers, taken as they come.
     assert plain_sql._from_json(Story._meta.get_field("port")) is None
-    assert plain_sql._from_json(FeedbackPrompt._meta.get_field("updated_at"))
+    assert plain_sql._from_json(StoryRevision._meta.get_field("story")) is None
+    # The target's own conversion applies: a datetime is parsed.
+    assert plain_sql._from_json(FeedbackPrompt._meta.get_field("updated_at")) == (
+        datetime.fromisoformat
+    )

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -13,11 +14,12 @@ import polib
 import pytest
 from django.conf import settings
 from django.template import engines
+from django.template.defaultfilters import date as django_date
 from django.urls import NoReverseMatch, reverse, set_script_prefix, translate_url
 from django.utils import timezone as django_timezone
 from django.utils import translation
 
-from ports import addresses, i18n
+from ports import addresses, i18n, templating
 from ports.management.commands.makemessages import jinja2_messages_as_python
 
 READER_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "jinja2"
@@ -250,12 +252,6 @@ def test_an_address_that_is_no_page_has_no_alternates():
 
 @pytest.mark.parametrize("language", ["en", "de", "ja", "ar"])
 def test_the_date_filter_writes_what_djangos_does(language):
-    from datetime import date, datetime, timedelta, timezone
-
-    from django.template.defaultfilters import date as django_date
-
-    from ports import templating
-
     moment = datetime(2025, 3, 28, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
     with translation.override(language):
         for value in (moment, moment.replace(tzinfo=None), date(2025, 3, 28)):
