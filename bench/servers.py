@@ -118,3 +118,35 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+VARNISH_VCL = ROOT / "deploy" / "varnish" / "portwiki.vcl"
+
+
+def varnish(*, port, backend_port, workdir, log="varnish.log"):
+    """
+    Varnish with the site's VCL (deploy/varnish/portwiki.vcl) on `port`, in
+    front of the app server on `backend_port`, its files in `workdir`.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    vcl = workdir / "portwiki.vcl"
+    vcl.write_text(
+        VARNISH_VCL.read_text().replace('.port = "8000"', f'.port = "{backend_port}"')
+    )
+    command = [
+        "varnishd",
+        "-F",  # in the foreground: the process to stop is this one
+        "-f", str(vcl),
+        "-a", f"127.0.0.1:{port}",
+        "-n", str(workdir / "instance"),
+        "-s", "malloc,256m",
+    ]  # fmt: skip
+    return Server(
+        "varnish",
+        command,
+        port=port,
+        ready=lambda: status(port, "/robots.txt") is not None,
+        env=os.environ.copy(),
+        log=log,
+    )

@@ -8,6 +8,6 @@ class PortsConfig(AppConfig):
     verbose_name = _("Ports")
 
     def ready(self):
-        # Connects the page cache's receivers for the few models editors change
-        # outside the workflow services (feedback prompt, known uses).
-        from . import caching  # noqa: F401
+        # Purges for the few models editors change outside the workflow
+        # services (feedback prompt, known uses).
+        from .cache import receivers  # noqa: F401

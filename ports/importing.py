@@ -17,7 +17,9 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import caching, registry
+from . import registry
+from .cache import tags
+from .cache.purging import purge
 from .choices import AssignmentStatus, ChangeKind
 from .models import Assignment, ImportRun, RegistryChange
 
@@ -361,8 +363,11 @@ def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
     run.save(update_fields=["finished_at"])
     if progress is not None:
         progress(total, total)
-    caching.invalidate_registry_ranges(
-        (change.values["port_low"], change.values["port_high"]) for change in changes
+    purge(
+        tags.registry_changed(
+            (change.values["port_low"], change.values["port_high"])
+            for change in changes
+        )
     )
     return run
 

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
-from . import caching, workflow
+from . import workflow
+from .cache import tags
+from .cache.purging import purge
 from .choices import StoryStatus
 from .models import (
     FAQ,
@@ -255,7 +257,7 @@ def story_publish(
         at=now,
     )
     _log(by, story, message)
-    caching.invalidate_story(story.port_id)
+    purge(tags.story_changed(story.port_id))
     return story
 
 
@@ -293,7 +295,7 @@ def story_unpublish(
         story, by=by, action=Action.UNPUBLISH, from_status=from_status, comment=comment
     )
     _log(by, story, _("Unpublished."))
-    caching.invalidate_story(story.port_id)
+    purge(tags.story_changed(story.port_id))
     return story
 
 
@@ -315,7 +317,7 @@ def story_mark_reviewed(
         comment=comment,
         at=now,
     )
-    caching.invalidate_story(story.port_id)  # the page shows the review date
+    purge(tags.story_changed(story.port_id))  # the page shows the review date
     return story
 
 
@@ -458,7 +460,7 @@ def _go_live(story: Story, now: datetime) -> None:
         at=now,
     )
     _log(scheduler.user if scheduler else None, story, _("Went live as scheduled."))
-    caching.invalidate_story(story.port_id)
+    purge(tags.story_changed(story.port_id))
 
 
 def _expire(story: Story, now: datetime) -> None:
@@ -485,4 +487,4 @@ def _expire(story: Story, now: datetime) -> None:
         expire_at=expired_at,
         at=now,
     )
-    caching.invalidate_story(story.port_id)
+    purge(tags.story_changed(story.port_id))

@@ -10,14 +10,10 @@ admin stays on Django's engine.
 Strings are marked `_("…", name=value)` (ngettext for plurals): Jinja2's
 "new style" gettext formats the translation with the values escaped, and
 `manage.py makemessages` (ports/management/commands/makemessages.py) reads
-those calls into the catalogues. Each language has its own compiled copy of
-the templates, in which `_()` of literal text is already the translation:
-a page has some seventy such strings, and looking each up per request was a
-sixth of its rendering. Catalogues are read once per process, as Django's are.
+those calls into the catalogues.
 """
 
 import html
-import re
 from datetime import datetime
 from functools import lru_cache
 
@@ -40,160 +36,28 @@ from django.utils.translation import (
     ngettext,
     override,
 )
-from jinja2 import Environment, StrictUndefined, Undefined, nodes, pass_context
-from jinja2.visitor import NodeTransformer
+from jinja2 import Environment, StrictUndefined, Undefined, pass_context
 from markupsafe import Markup, escape
 
 from . import i18n
 from .addresses import url
-from .caching import CSRF_PLACEHOLDER
 from .feedback import prompt_texts
 from .registry_markup import registry_text
 from .rendering import safe_link
 from .structured_data import story_structured_data
 
 
-class ReaderEnvironment(Environment):
-    """
-    Templates are looked up in the active language's overlay of this
-    environment, which compiles `_("literal")` calls to their translation.
-    """
-
-    language = None  # the overlays' language; None for the shared base
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Shared with the overlays, which copy the base's attributes.
-        self.language_overlays = {}
-
-    def get_template(self, name, parent=None, globals=None):
-        language = get_language()
-        if self.language is None and language is not None:
-            return self.for_language(language).get_template(name, parent, globals)
-        return super().get_template(name, parent, globals)
-
-    def for_language(self, language):
-        overlay = self.language_overlays.get(language)
-        if overlay is None:
-            overlay = self.overlay()
-            overlay.language = language
-            # Two threads may both build one; either will do.
-            self.language_overlays[language] = overlay
-        return overlay
-
-    def _parse(self, source, name, filename):
-        tree = super()._parse(source, name, filename)
-        if self.language is not None:
-            tree = ConstantTranslations(self.language).visit(tree)
-            tree.set_environment(self)
-        return tree
-
-
-class ConstantTranslations(NodeTransformer):
-    """
-    `_("text")` and `_("text", name=value)` as Jinja2's new-style gettext
-    would give them in one language: the translation, marked safe, formatted
-    with the values (escaped) at render time.
-
-    Where such a call is written straight into the page (`{{ _(…) }}`), its
-    translation is spliced into the template's text around the values, so
-    the page writes it as it writes any markup and value: formatting it
-    (Markup's `%`, escaping through a helper per value) was a sixth of the
-    story page's own rendering.
-    """
-
-    def __init__(self, language):
-        self.language = language
-
-    def _translation(self, node):
-        """The call's translation, if it is `_()` of literal text."""
-        if not (
-            isinstance(node, nodes.Call)
-            and isinstance(node.node, nodes.Name)
-            and node.node.name in ("_", "gettext")
-            and len(node.args) == 1
-            and isinstance(node.args[0], nodes.Const)
-            and isinstance(node.args[0].value, str)
-            and node.dyn_args is None
-            and node.dyn_kwargs is None
-        ):
-            return None
-        with override(self.language):
-            return gettext(node.args[0].value)
-
-    def visit_Output(self, node):
-        expanded = []
-        for child in node.nodes:
-            text = self._translation(child)
-            pieces = text is not None and _spliced(text, child)
-            if pieces:
-                expanded.extend(self.visit(piece) for piece in pieces)
-            else:
-                expanded.append(self.visit(child))
-        node.nodes = expanded
-        return node
-
-    def visit_Call(self, node):
-        node = self.generic_visit(node)
-        text = self._translation(node)
-        if text is None:
-            return node
-        if node.kwargs:
-            values = nodes.Dict(
-                [nodes.Pair(nodes.Const(kw.key), kw.value) for kw in node.kwargs]
-            )
-            folded = nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text)), values)
-        else:
-            # New-style gettext formats even without values ("%%" is "%").
-            folded = nodes.MarkSafeIfAutoescape(nodes.Const(text % {}))
-        return folded.set_lineno(node.lineno)
-
-
-# A translation's placeholders: named values and the escaped percent sign.
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
-
-
-def _spliced(text, call):
-    """
-    The translation of `call` as output nodes: its text around its values,
-    each value escaped as output is; None where it holds anything but
-    `%(name)s` and `%%` (other conversions are left to `%` formatting), or
-    names a value the call does not give.
-    """
-    values = {kw.key: kw.value for kw in call.kwargs}
-    if not values or "%" in _PLACEHOLDER.sub("", text):
-        return None
-    pieces, start = [], 0
-    for match in _PLACEHOLDER.finditer(text):
-        literal = text[start : match.start()]
-        start = match.end()
-        if match.group(1) is None:
-            literal += "%"
-        if literal:
-            pieces.append(nodes.TemplateData(literal))
-        if match.group(1) is not None:
-            if match.group(1) not in values:
-                return None
-            pieces.append(values[match.group(1)])
-    if text[start:]:
-        pieces.append(nodes.TemplateData(text[start:]))
-    for piece in pieces:
-        piece.set_lineno(call.lineno)
-    return pieces
-
-
 def environment(**options):
     # Strict in development and tests, so a misspelt name fails loudly;
     # production shows nothing for it, as Django's engine would.
     options["undefined"] = StrictUndefined if settings.DEBUG else Undefined
-    env = ReaderEnvironment(extensions=["jinja2.ext.i18n"], **options)
+    env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(
         url=url,
         static=static_url,
         get_language=get_language,
         absolute_url=absolute_url,
-        csrf_field=csrf_field,
         querystring=querystring,
         hreflang_links=hreflang_links,
         language_switcher_items=language_switcher_items,
@@ -246,25 +110,6 @@ def querystring(query, **changes):
     params = {**query, **changes}
     params = {name: value for name, value in params.items() if value is not None}
     return f"?{urlencode(params, doseq=True)}" if params else ""
-
-
-@pass_context
-def csrf_field(context):
-    """
-    The CSRF input. Cacheable pages carry a placeholder that ports.caching
-    replaces with each reader's own token; other renderings get the token.
-    """
-    if context.get("csrf_placeholder"):
-        return _CSRF_PLACEHOLDER_FIELD
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-        str(context.get("csrf_token") or ""),
-    )
-
-
-_CSRF_PLACEHOLDER_FIELD = Markup(
-    f'<input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}">'
-)
 
 
 # Languages ------------------------------------------------------------------------

@@ -14,12 +14,12 @@ urlpatterns = [
     path("search/", views.search_view, name="search"),
     path(
         "feeds/stories.rss",
-        views.cached_response(feeds.StoriesFeed()),
+        views.shared_listing(feeds.StoriesFeed()),
         name="feed-rss",
     ),
     path(
         "feeds/stories.atom",
-        views.cached_response(feeds.StoriesAtomFeed()),
+        views.shared_listing(feeds.StoriesAtomFeed()),
         name="feed-atom",
     ),
     path("preview/stories/<int:pk>/", preview.story_preview, name="story-preview"),

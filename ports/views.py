@@ -1,19 +1,28 @@
-"""The reader site: thin views over ports.pages, ports.search and ports.caching."""
+"""
+The reader site: thin views over ports.pages and ports.search.
+
+Every reader page is the same for all anonymous readers and shared with
+caches, tagged for purging (ports.cache); only the feedback form's
+thank-you state is per reader.
+"""
+
+from functools import wraps
 
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from . import feedback as reader_feedback
 from . import pages, search
 from .addresses import url
-from .caching import CSRF_PLACEHOLDER, Page, Scope, cached_page, page_scope
+from .cache import tags
+from .cache.headers import private, share
 from .choices import (
     PORT_MAX,
     PORT_MIN,
@@ -23,6 +32,7 @@ from .choices import (
     Transport,
 )
 from .models import FeedbackPrompt, FeedbackVote
+from .security import same_origin_only
 
 RANGE_TEXTS = {
     RangeClass.SYSTEM: _(
@@ -53,36 +63,34 @@ def ranges():
     ]
 
 
-def _listing(request, template, context) -> Page:
+def share_listing(request, response):
     """A page that lists many things: fresh until a story's schedule is due."""
-    last_modified, expires_at = pages.listing_moments()
-    return Page(
-        render_to_string(template, context, request),
+    last_modified, changes_at = pages.listing_moments()
+    return share(
+        request,
+        response,
+        tags=tags.LISTING_TAGS,
         last_modified=last_modified,
-        expires_at=expires_at,
+        changes_at=changes_at,
     )
 
 
-def _listing_scope(request, *args, **kwargs):
-    return Scope()
+def _listing(request, template, context):
+    return share_listing(request, render(request, template, context))
 
 
-@page_scope(_listing_scope)
 @require_safe
 def home(request):
-    def build():
-        language = get_language()
-        return _listing(
-            request,
-            "ports/home.html",
-            {
-                "published": pages.recent_stories(language=language),
-                "updated": pages.recent_stories(language=language, updates=True),
-                "ranges": ranges(),
-            },
-        )
-
-    return cached_page(request, build, _listing_scope(request))
+    language = get_language()
+    return _listing(
+        request,
+        "ports/home.html",
+        {
+            "published": pages.recent_stories(language=language),
+            "updated": pages.recent_stories(language=language, updates=True),
+            "ranges": ranges(),
+        },
+    )
 
 
 # Port pages ---------------------------------------------------------------------
@@ -93,15 +101,6 @@ def _check_port(number):
         raise Http404("No such port number.")
 
 
-def _port_scope(request, number):
-    # The thank-you variants are rare and per reader: never cached. (Most
-    # requests have no query string to parse at all.)
-    if request.META.get("QUERY_STRING") and request.GET.get("thanks"):
-        return None
-    return Scope(port=number)
-
-
-@page_scope(_port_scope)
 @require_safe
 def port_detail(request, number):
     _check_port(number)
@@ -113,27 +112,31 @@ def port_detail(request, number):
     if thanks not in reader_feedback.THANKS_STATES:
         thanks = ""
 
-    def build():
-        page = pages.port_page(number, language=get_language())
-        context = {
-            "page": page,
-            "thanks": thanks,
-            "thanks_message": thanks
-            and reader_feedback.thanks_message(thanks, page.feedback_prompt),
-            "comment_max_length": FeedbackVote.COMMENT_MAX_LENGTH,
-            "honeypot_field": reader_feedback.HONEYPOT_FIELD,
-            "csrf_placeholder": CSRF_PLACEHOLDER,
-        }
-        return Page(
-            render_to_string("ports/port_detail.html", context, request),
-            last_modified=page.last_modified,
-            expires_at=page.next_change_at,
-            personal=True,
-        )
+    page = pages.port_page(number, language=get_language())
+    context = {
+        "page": page,
+        "thanks": thanks,
+        "thanks_message": thanks
+        and reader_feedback.thanks_message(thanks, page.feedback_prompt),
+        "comment_max_length": FeedbackVote.COMMENT_MAX_LENGTH,
+        "honeypot_field": reader_feedback.HONEYPOT_FIELD,
+    }
+    response = render(request, "ports/port_detail.html", context)
+    if thanks:  # this reader's answer, not the page
+        return private(response)
+    return share(
+        request,
+        response,
+        tags=tags.port_page_tags(number),
+        last_modified=page.last_modified,
+        changes_at=page.next_change_at,
+    )
 
-    return cached_page(request, build, _port_scope(request, number))
 
-
+# The page carries no per-reader token, so it can be shared by every cache:
+# the form is protected by the browser's word on where it was sent from.
+@csrf_exempt
+@same_origin_only
 @require_POST
 def feedback(request, number):
     """
@@ -168,10 +171,6 @@ def feedback(request, number):
 
 
 # Lists of ports -------------------------------------------------------------------
-
-
-# The query parameters that select a list's content.
-PORT_LISTING_PARAMETERS = ("range_class", "status", "story", "transport")
 
 
 class PortFilterForm(forms.Form):
@@ -221,45 +220,30 @@ def _port_listing(request, *, low, high, title, intro="", fixed_range=True):
     filters = pages.PortFilters(
         transport=data["transport"], status=data["status"], story=data["story"]
     )
-    page_number = request.GET.get("page") or "1"
-
-    def build():
-        language = get_language()
-        numbers = pages.matching_numbers(low, high, filters)
-        paginator = Paginator(numbers, pages.LISTING_PAGE_SIZE)
-        try:
-            page_obj = paginator.page(page_number)
-        except (EmptyPage, PageNotAnInteger):
-            raise Http404("No such page.") from None
-        query = {name: value for name, value in data.items() if value}
-        return _listing(
-            request,
-            "ports/port_list.html",
-            {
-                "form": form,
-                "title": title,
-                "intro": intro,
-                "range_low": low,
-                "range_high": high,
-                "page_obj": page_obj,
-                "rows": pages.port_rows(page_obj.object_list, language=language),
-                "query": query,
-                "filtered": filters.active,
-            },
-        )
-
-    return cached_page(request, build, _port_listing_scope(request))
-
-
-def _port_listing_scope(request, *args, **kwargs):
-    """The filters and page as given: an invalid value gets a 400, never cached."""
-    variant = "&".join(
-        f"{name}={request.GET.get(name, '')}" for name in PORT_LISTING_PARAMETERS
+    numbers = pages.matching_numbers(low, high, filters)
+    paginator = Paginator(numbers, pages.LISTING_PAGE_SIZE)
+    try:
+        page_obj = paginator.page(request.GET.get("page") or "1")
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404("No such page.") from None
+    query = {name: value for name, value in data.items() if value}
+    return _listing(
+        request,
+        "ports/port_list.html",
+        {
+            "form": form,
+            "title": title,
+            "intro": intro,
+            "range_low": low,
+            "range_high": high,
+            "page_obj": page_obj,
+            "rows": pages.port_rows(page_obj.object_list, language=get_language()),
+            "query": query,
+            "filtered": filters.active,
+        },
     )
-    return Scope(variant=f"{variant}&page={request.GET.get('page') or '1'}")
 
 
-@page_scope(_port_listing_scope)
 @require_safe
 def port_list(request):
     return _port_listing(
@@ -267,7 +251,6 @@ def port_list(request):
     )
 
 
-@page_scope(_port_listing_scope)
 @require_safe
 def range_class(request, name):
     try:
@@ -284,7 +267,6 @@ def range_class(request, name):
     )
 
 
-@page_scope(_port_listing_scope)
 @require_safe
 def port_range(request, low, high):
     if not PORT_MIN <= low <= high <= PORT_MAX:
@@ -305,29 +287,17 @@ def port_range(request, low, high):
 # Services ---------------------------------------------------------------------
 
 
-@page_scope(_listing_scope)
 @require_safe
 def service_detail(request, name):
-    def build():
-        service = pages.service_page(name, language=get_language())
-        if service is None:
-            raise Http404("No such service name in the registry.")
-        return _listing(request, "ports/service_detail.html", {"service": service})
-
-    return cached_page(request, build, _listing_scope(request))
+    service = pages.service_page(name, language=get_language())
+    if service is None:
+        raise Http404("No such service name in the registry.")
+    return _listing(request, "ports/service_detail.html", {"service": service})
 
 
 # Search ---------------------------------------------------------------------------
 
 
-def _search_scope(request):
-    parsed = search.parse_query(request.GET.get("q", ""))
-    if parsed.kind in ("port", "range"):
-        return None  # answered with a redirect
-    return Scope(variant=parsed.text.lower())
-
-
-@page_scope(_search_scope)
 @require_safe
 def search_view(request):
     parsed = search.parse_query(request.GET.get("q", ""))
@@ -338,15 +308,12 @@ def search_view(request):
             return redirect("ports:port-detail", number=parsed.low)
         return redirect("ports:port-range", low=parsed.low, high=parsed.high)
 
-    def build():
-        results = None
-        if parsed.kind == "words":
-            results = search.search(parsed.text, language=get_language())
-        return _listing(
-            request, "ports/search.html", {"parsed": parsed, "results": results}
-        )
-
-    return cached_page(request, build, _search_scope(request))
+    results = None
+    if parsed.kind == "words":
+        results = search.search(parsed.text, language=get_language())
+    return _listing(
+        request, "ports/search.html", {"parsed": parsed, "results": results}
+    )
 
 
 # Site files -------------------------------------------------------------------------
@@ -368,28 +335,14 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
-def cached_response(view):
-    """Serve a listing-like view (feeds, sitemaps) through the page cache."""
+def shared_listing(view):
+    """A listing-like view (feeds, sitemaps) shared with caches as listings are."""
 
+    @wraps(view)
     def wrapped(request, *args, **kwargs):
-        def build():
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
-            if response.status_code != 200:
-                raise Http404
-            last_modified, expires_at = pages.listing_moments()
-            return Page(
-                response.content.decode(),
-                content_type=response["Content-Type"],
-                last_modified=last_modified,
-                expires_at=expires_at,
-            )
+        response = view(request, *args, **kwargs)
+        if response.status_code != 200:
+            return response
+        return share_listing(request, response)
 
-        return cached_page(request, build, _site_file_scope(request))
-
-    return page_scope(_site_file_scope)(wrapped)
-
-
-def _site_file_scope(request, *args, **kwargs):
-    return Scope(variant=request.GET.get("p", ""))
+    return wrapped

@@ -103,11 +103,14 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "ports.security.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 304s for every response with an ETag or Last-Modified, cached or not.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Anonymous readers answered from the page cache before sessions, auth
+    # and the view; it stores what the stack below shares, gzipped or not.
+    "ports.cache.page_cache.PageCacheMiddleware",
     # HTML and other text responses (static files come compressed already).
     "django.middleware.gzip.GZipMiddleware",
-    # Cache hits for anonymous readers, before sessions, auth and the view.
-    "ports.middleware.PageCacheMiddleware",
-    "ports.middleware.ReplicaReadsMiddleware",
+    "ports.routers.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -216,16 +219,21 @@ if REDIS_URL:
             "BACKEND": "ports.redis_cache.PooledClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portwiki",
+            # A Redis that stops answering costs a request half a second at
+            # most: pages are then built from the database.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
+    # Files on this machine: every process of it (the server, manage.py
+    # publish_scheduled and import_registry, a task worker) shares them, so
+    # a change made by one is purged for all.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "portwiki",
-            # Room for a page cache (Django's default is 300 entries), and
-            # for a version token per port an import touches.
-            "OPTIONS": {"MAX_ENTRIES": 5000},
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            # Room for pages and a version token per port an import touches.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
 
@@ -329,12 +337,30 @@ SITE_NAME = os.environ.get("SITE_NAME", "portwiki")
 # (0: none, REMOTE_ADDR is the reader). Feedback votes are counted per reader.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-# Reader pages are cached for anonymous readers this long (0: not at all);
-# publishing and imports invalidate them earlier (ports.caching).
+# How long browsers (max-age) and shared caches (s-maxage: a CDN, Varnish,
+# the app's page cache) keep a reader page, and how long shared caches may
+# serve it stale while they fetch it again or while the site fails.
+# Publishing and imports purge shared caches at once (ports.cache).
+BROWSER_CACHE_SECONDS = env_int("BROWSER_CACHE_SECONDS", 60)
+SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 24 * 60 * 60)
+STALE_WHILE_REVALIDATE_SECONDS = env_int("STALE_WHILE_REVALIDATE_SECONDS", 60)
+STALE_IF_ERROR_SECONDS = env_int("STALE_IF_ERROR_SECONDS", 24 * 60 * 60)
+# The app's own page cache keeps shared pages at most this long (0: off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
-# Pages each app process also keeps in memory, kept exact by Redis's
-# invalidation messages (ports.local_pages); 0: every hit asks Redis.
-PAGE_CACHE_LOCAL_ENTRIES = env_int("PAGE_CACHE_LOCAL_ENTRIES", 1000)
+# Front caches purged by tag after every change (ports.cache.front): each
+# address in FRONT_CACHE_LOCATIONS with FRONT_CACHE_BACKEND (Varnish by
+# default; a dotted path for a CDN's backend).
+FRONT_CACHES = [
+    {
+        "BACKEND": os.environ.get("FRONT_CACHE_BACKEND", "ports.cache.front.Varnish"),
+        "LOCATION": location,
+        "TIMEOUT": env_int("FRONT_CACHE_TIMEOUT_MS", 1000, minimum=1) / 1000,
+    }
+    for location in env_list("FRONT_CACHE_LOCATIONS")
+]
+# After a change, pages are read from the primary database, not the replica,
+# for this long: longer than the replica ever lags.
+REPLICA_LAG_SECONDS = env_int("REPLICA_LAG_SECONDS", 10)
 
 # Production hardening: on whenever DEBUG is off.
 if not DEBUG:

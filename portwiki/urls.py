@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from ports.admin.translations import translation_completeness
 from ports.sitemaps import sitemaps
-from ports.views import cached_response, robots_txt
+from ports.views import robots_txt, shared_listing
 
 # Plain pages that need no database: see ports.security.
 handler400 = "ports.security.bad_request"
@@ -21,13 +21,13 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots-txt"),
     path(
         "sitemap.xml",
-        cached_response(sitemap_views.index),
+        shared_listing(sitemap_views.index),
         {"sitemaps": sitemaps, "sitemap_url_name": "sitemap-section"},
         name="sitemap-index",
     ),
     path(
         "sitemap-<section>.xml",
-        cached_response(sitemap_views.sitemap),
+        shared_listing(sitemap_views.sitemap),
         {"sitemaps": sitemaps},
         name="sitemap-section",
     ),

@@ -1,4 +1,4 @@
-"""“Was this page helpful?”: votes, comments, bots, CSRF, and what editors see."""
+"""“Was this page helpful?”: votes, comments, bots, cross-site posts, and what editors see."""
 
 import csv
 import datetime
@@ -199,22 +199,126 @@ def test_behind_a_proxy_the_forwarded_address_identifies_the_reader(demo):
 # Refusals -----------------------------------------------------------------------------
 
 
-def test_a_vote_without_csrf_token_is_refused(demo):
-    client = reader(enforce_csrf_checks=True)
-    client.get("/ports/1381/")
-    response = client.post("/ports/1381/feedback/", {"helpful": "yes"})
-    assert response.status_code == 403
-    assert not FeedbackVote.objects.exists()
-    # With the token from the page, the same reader's vote counts.
-    token = re.search(
-        r'name="csrfmiddlewaretoken" value="([^"]+)"',
-        client.get("/ports/1381/").content.decode(),
-    )[1]
-    response = client.post(
-        "/ports/1381/feedback/", {"helpful": "yes", "csrfmiddlewaretoken": token}
+def strict_reader(**kwargs):
+    """A reader whose posts go through the same-origin check, as a browser's do."""
+    return reader(enforce_csrf_checks=True, **kwargs)
+
+
+SAME_ORIGIN = {"HTTP_SEC_FETCH_SITE": "same-origin"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        SAME_ORIGIN,
+        # An address typed or bookmarked by the reader.
+        {"HTTP_SEC_FETCH_SITE": "none"},
+        # A browser without Fetch Metadata: its Origin is the site's own.
+        {"HTTP_ORIGIN": "http://testserver"},
+        {"HTTP_SEC_FETCH_SITE": "same-origin", "HTTP_ORIGIN": "http://testserver"},
+    ],
+)
+def test_a_vote_from_the_sites_own_page_counts(demo, headers):
+    response = strict_reader().post(
+        "/ports/1381/feedback/", {"helpful": "yes"}, **headers
     )
     assert response.status_code == 302
     assert FeedbackVote.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_ORIGIN": "https://evil.example"},
+        # A sibling subdomain is not the site.
+        {"HTTP_SEC_FETCH_SITE": "same-site", "HTTP_ORIGIN": "http://blog.testserver"},
+        # Fetch Metadata wins over an Origin that claims to be the site.
+        {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_ORIGIN": "http://testserver"},
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_ORIGIN": "null"},
+        # Neither header: nothing vouches for where the form was sent from.
+        {},
+    ],
+)
+def test_a_vote_from_anywhere_else_gets_a_plain_403_and_stores_nothing(demo, headers):
+    response = strict_reader().post(
+        "/ports/1381/feedback/", {"helpful": "yes"}, **headers
+    )
+    assert response.status_code == 403
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "This form can only be sent from this site" in response.content.decode()
+    assert not FeedbackVote.objects.exists()
+
+
+def test_a_script_from_elsewhere_is_told_why_in_json(demo):
+    response = strict_reader().post(
+        "/ja/ports/1381/feedback/",
+        {"helpful": "yes"},
+        HTTP_SEC_FETCH_SITE="cross-site",
+        HTTP_ORIGIN="https://evil.example",
+        **JSON,
+    )
+    assert response.status_code == 403
+    assert response.json() == {
+        "message": "このフォームはこのサイトのページからのみ送信できます。"
+    }
+    assert not FeedbackVote.objects.exists()
+
+
+@override_settings(CSRF_TRUSTED_ORIGINS=["https://*.portwiki.example"])
+def test_an_origin_the_site_trusts_may_post(demo):
+    trusted = {
+        "HTTP_SEC_FETCH_SITE": "same-site",
+        "HTTP_ORIGIN": "https://www.portwiki.example",
+    }
+    assert (
+        strict_reader()
+        .post("/ports/1381/feedback/", {"helpful": "yes"}, **trusted)
+        .status_code
+        == 302
+    )
+    other = {
+        "HTTP_SEC_FETCH_SITE": "cross-site",
+        "HTTP_ORIGIN": "https://portwiki.example.org",
+    }
+    assert (
+        strict_reader(address="192.0.2.8")
+        .post("/ports/1381/feedback/", {"helpful": "yes"}, **other)
+        .status_code
+        == 403
+    )
+    assert FeedbackVote.objects.count() == 1
+
+
+def test_a_forged_header_from_a_script_still_meets_the_bot_and_daily_rules(
+    demo, monkeypatch
+):
+    # Anyone outside a browser can claim same-origin: the header only stops
+    # other sites from using readers' browsers. The other rules still apply.
+    curl = strict_reader(agent="curl/8.5.0")
+    response = curl.post("/ports/1381/feedback/", {"helpful": "yes"}, **SAME_ORIGIN)
+    assert response.status_code == 403
+    assert not FeedbackVote.objects.exists()
+    monkeypatch.setattr(feedback, "MAX_VOTES_PER_READER_DAY", 2)
+    forger = strict_reader()
+    statuses = [
+        forger.post(
+            f"/ports/{number}/feedback/", {"helpful": "yes"}, **SAME_ORIGIN
+        ).status_code
+        for number in (1381, 1382, 1383)
+    ]
+    assert statuses == [302, 302, 429]
+    assert FeedbackVote.objects.count() == 2
+
+
+def test_the_page_carries_no_token_and_sets_no_cookie(demo):
+    first = reader().get("/ports/1381/")
+    second = reader(address="192.0.2.99").get(
+        "/ports/1381/", HTTP_COOKIE="csrftoken=abc"
+    )
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    assert not first.cookies and not second.cookies
+    assert first.content == second.content
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,15 @@
 """The read replica router: public reads to the replica, everything else to default."""
 
+import time
+
 import pytest
+from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 
 from ports import routers
-from ports.middleware import ReplicaReadsMiddleware
+from ports.cache.page_cache import CHANGE_KEY, PageCache
 from ports.models import Port, Story
+from ports.routers import ReplicaReadsMiddleware
 
 REPLICA = {"default": {}, "replica": {}}
 
@@ -38,6 +42,24 @@ def test_migrations_only_run_on_default(router):
     assert router.allow_migrate("replica", "ports") is False
 
 
+def reads_public(request):
+    seen = []
+
+    def view(request):
+        seen.append(routers._public_reads.get())
+        return None
+
+    ReplicaReadsMiddleware(view)(request)
+    assert routers._public_reads.get() is False  # reset after the request
+    return seen == [True]
+
+
+def long_ago():
+    """The last change was made long before the replica's worst lag."""
+    cache.set(CHANGE_KEY, ("earlier", time.time() - 3600), None)
+
+
+@override_settings(DATABASES=REPLICA)
 @pytest.mark.parametrize(
     ("method", "cookies", "public"),
     [
@@ -50,17 +72,36 @@ def test_migrations_only_run_on_default(router):
 def test_the_middleware_marks_only_anonymous_safe_requests_public(
     method, cookies, public
 ):
-    seen = []
-
-    def view(request):
-        seen.append(routers._public_reads.get())
-        return None
-
+    long_ago()
     request = getattr(RequestFactory(), method)("/ports/80/")
     request.COOKIES.update(cookies)
-    ReplicaReadsMiddleware(view)(request)
-    assert seen == [public]
-    assert routers._public_reads.get() is False  # reset after the request
+    assert reads_public(request) is public
+
+
+def test_without_a_replica_nothing_is_marked_public():
+    long_ago()
+    assert reads_public(RequestFactory().get("/ports/80/")) is False
+
+
+@override_settings(DATABASES=REPLICA, REPLICA_LAG_SECONDS=10)
+def test_pages_are_read_from_the_primary_for_a_while_after_a_change():
+    # A purge makes caches fetch the page again at once: the replica may not
+    # have the change yet, and the caches would keep the old page.
+    long_ago()
+    assert reads_public(RequestFactory().get("/ports/80/")) is True
+    PageCache().purge(["port-80"])
+    assert reads_public(RequestFactory().get("/ports/80/")) is False
+    cache.set(CHANGE_KEY, ("later", time.time() - 11), None)
+    assert reads_public(RequestFactory().get("/ports/80/")) is True
+
+
+@override_settings(DATABASES=REPLICA)
+def test_without_the_cache_pages_are_read_from_the_primary(monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    assert reads_public(RequestFactory().get("/ports/80/")) is False
 
 
 @pytest.mark.django_db

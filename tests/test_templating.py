@@ -31,18 +31,17 @@ def env():
     return engines["jinja2"].env
 
 
-# Translations compiled into each language's templates ---------------------------
+# Translations -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_each_language_compiles_literal_strings_to_their_translation(env, language):
+def test_strings_are_translated_into_the_active_language(env, language):
     source = (
         '{{ _("Search") }}|{{ _("Port %(number)s", number=n) }}|'
         '{{ _("Ports %(low)s–%(high)s", low=1, high=n) }}'
     )
     with translation.override(language):
-        runtime = env.from_string(source).render(n=80)  # gettext per render
-        compiled = env.for_language(language).from_string(source).render(n=80)
+        html = env.from_string(source).render(n=80)
         expected = "|".join(
             [
                 translation.gettext("Search"),
@@ -50,68 +49,26 @@ def test_each_language_compiles_literal_strings_to_their_translation(env, langua
                 translation.gettext("Ports %(low)s–%(high)s") % {"low": 1, "high": 80},
             ]
         )
-    assert compiled == runtime == expected
-    # No lookup is left for render time: the translation is in the code.
-    code = env.for_language(language).compile(source, raw=True)
-    assert "gettext" not in code
+    assert html == expected
 
 
-def test_compiled_translations_escape_values_and_keep_markup(env):
-    overlay = env.for_language("de")
+def test_translations_escape_values_and_keep_markup(env):
     with translation.override("de"):
-        html = overlay.from_string(
+        html = env.from_string(
             '{{ _("Port %(number)s", number=value) }} {{ _("100%% sure") }}'
         ).render(value="<b>&")
     assert html == "Port &lt;b&gt;&amp; 100% sure"
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        '{{ _("Port %(number)s", number=value) }}',
-        '{{ _("100%% of %(number)s and %(number)s", number=value) }}',
-        '{{ _("%(number)s", number=value) }}',
-        '{{ _("Port %(number)d", number=7) }}',  # another conversion: formatted
-        '{% set text = _("Port %(number)s", number=value) %}<p>{{ text }}</p>',
-        '{{ _("Port %(number)s", number=value)|upper }}',
-    ],
-)
-def test_translations_written_into_the_page_read_as_formatting_them(env, source):
-    overlay = env.for_language("fr")
+def test_one_compiled_template_serves_every_language(env):
+    template = env.get_template("includes/footer.html")
     with translation.override("fr"):
-        runtime = env.from_string(source).render(value="<b>&")
-        compiled = overlay.from_string(source).render(value="<b>&")
-    assert compiled == runtime
-    assert "<b>" not in compiled
-
-
-def test_translations_written_into_the_page_are_spliced_not_formatted(env):
-    overlay = env.for_language("de")
-    spliced = overlay.compile('<p>{{ _("Port %(number)s", number=n) }}</p>', raw=True)
-    formatted = overlay.compile(
-        '{% set t = _("Port %(number)s", number=n) %}', raw=True
-    )
-    assert "yield '<p>Port '" in spliced
-    assert " % {" not in spliced
-    assert " % {" in formatted
-
-
-def test_non_literal_strings_are_translated_when_rendered(env):
-    overlay = env.for_language("ja")
+        french = template.render()
     with translation.override("ja"):
-        html = overlay.from_string("{{ _(word) }}").render(word="Search")
-        assert html == translation.gettext("Search") != "Search"
-
-
-def test_templates_are_looked_up_in_the_active_language(env):
-    with translation.override("fr"):
-        french = env.get_template("includes/footer.html")
+        japanese = template.render()
+    assert translation.gettext("RSS feed") not in french
     with translation.override("ja"):
-        japanese = env.get_template("includes/footer.html")
-    assert french.environment.language == "fr"
-    assert japanese.environment.language == "ja"
-    with translation.override("ja"):
-        assert translation.gettext("RSS feed") in japanese.render()
+        assert translation.gettext("RSS feed") in japanese
 
 
 # Message extraction -----------------------------------------------------------------
