@@ -11,11 +11,18 @@ minimal Django view under the same server and to nginx serving a saved copy
 of a port page (a view with one primary-key query and a 20 KB template is
 measured beside them, for reference), and ends with one summary line:
 
-    bench: uncached=<ratio> cached=<ratio> search_p99_ms=<ms> errors=<count>
+    bench: front=<÷nginx> cached=<÷minimal> uncached=<÷minimal>
+           search_p99_ms=<ms> purge_ms=<ms> errors=<count>
+
+"front" is a port page through Varnish (deploy/varnish/portwiki.vcl) in
+front of the server with the page cache; "purge_ms" the median time from a
+publish's commit to the new version through Varnish; "search_p99_ms" the
+p99 of searches on the server without the page cache.
 
 Usage: .venv/bin/python bench/run.py [--reuse] [--duration 4] [--rounds 5]
        [--stories 2000]
-Needs: PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379, Debian's wrk and nginx.
+Needs: PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379, Debian's wrk,
+nginx, varnish and varnish-modules.
 """
 
 import argparse
@@ -31,7 +38,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from servers import PYTHON, ROOT, Server, build_database, say, status
+from servers import PYTHON, ROOT, Server, build_database, say, status, varnish
 
 REGISTRY_FILE = (
     ROOT.parent / "shared" / "data" / "service-names-port-numbers-2025-03-28-LF.csv"
@@ -53,6 +60,8 @@ NO_STORY = "port without story"
 SEARCH = "search (4 clients)"
 SEARCH_UNCACHED = "search, uncached"
 NGINX = "nginx static copy"
+FRONT = "port page, front cache"
+PURGE_ROUNDS = 20
 
 BASE_ENV = {
     **{
@@ -301,9 +310,12 @@ def main():
 
     if not REGISTRY_FILE.exists():
         sys.exit(f"{REGISTRY_FILE} is missing: the benchmark needs ../shared/data.")
-    for tool in ("wrk", "/usr/sbin/nginx"):
+    for tool in ("wrk", "/usr/sbin/nginx", "varnishd"):
         if not shutil.which(tool):
-            sys.exit(f"{tool} is not installed (apt-get install wrk nginx).")
+            sys.exit(
+                f"{tool} is not installed "
+                "(apt-get install wrk nginx varnish varnish-modules)."
+            )
 
     if args.reuse and database_ready(args.stories):
         # A kept database still gets the migrations added since it was built.
@@ -323,20 +335,28 @@ def main():
     paths = sample_paths()
     load_before = os.getloadavg()[0]
 
+    front_base = "http://127.0.0.1:8104"
     with contextlib.ExitStack() as servers:
-        cached = servers.enter_context(gunicorn("cached", 8101))
+        # Publishing through either purges the Varnish in front of "cached".
+        cached = servers.enter_context(
+            gunicorn("cached", 8101, FRONT_CACHE_LOCATIONS=front_base)
+        )
         uncached = servers.enter_context(
             gunicorn("uncached", 8102, PAGE_CACHE_SECONDS="0")
         )
         cached_base = f"http://127.0.0.1:{cached.port}"
         uncached_base = f"http://127.0.0.1:{uncached.port}"
         warm(cached_base, paths["story"])
+        root = servers.enter_context(tempfile.TemporaryDirectory())
+        os.chmod(root, 0o755)  # nginx's and Varnish's workers are unprivileged
+        servers.enter_context(
+            varnish(port=8104, backend_port=8101, workdir=Path(root) / "varnish")
+        )
+        warm(front_base, paths["story"])
         # Cache off, but a running site's connections have their statements
         # prepared and PostgreSQL its indexes in memory.
         warm(uncached_base, paths["story"][:60] + paths["search"])
         saved_page = urllib.request.urlopen(cached_base + paths["story"][0]).read()
-        root = servers.enter_context(tempfile.TemporaryDirectory())
-        os.chmod(root, 0o755)  # nginx's workers run as an unprivileged user
         target = Path(root) / "site" / paths["story"][0].strip("/")
         target.mkdir(parents=True)
         (target / "index.html").write_bytes(saved_page)
@@ -353,6 +373,7 @@ def main():
             (NO_STORY, cached_base, paths["no_story"], CONCURRENCY, ()),
             (SEARCH, cached_base, paths["search"], SEARCH_CONCURRENCY, ()),
             (SEARCH_UNCACHED, uncached_base, paths["search"], SEARCH_CONCURRENCY, ()),
+            (FRONT, front_base, story, CONCURRENCY, ()),
             (NGINX, static_base, [paths["story"][0]], CONCURRENCY, ()),
         ]
         rounds = []
@@ -370,6 +391,8 @@ def main():
                     for name, base, scenario_paths, concurrency, headers in scenarios
                 }
             )
+        say(f"timing {PURGE_ROUNDS} publishes through Varnish …")
+        purge_ms = purge_timing(front_base, paths["story"][-1], front_base)
 
     summary = summarise(rounds)
     print(
@@ -385,7 +408,13 @@ def main():
         name: " ".join(f"{r[name]['rps'] / r[MINIMAL]['rps']:.2f}" for r in rounds)
         for name in (UNCACHED, CACHED)
     }
-    ratios = f"uncached {by_round[UNCACHED]}, cached {by_round[CACHED]}"
+    front_by_round = " ".join(
+        f"{r[FRONT]['rps'] / r[NGINX]['rps']:.2f}" for r in rounds
+    )
+    ratios = (
+        f"uncached {by_round[UNCACHED]}, cached {by_round[CACHED]}; "
+        f"÷ nginx by round: front {front_by_round}"
+    )
     print(
         f"\n{WORKERS} gunicorn workers, {CONCURRENCY} connections "
         f"({SEARCH_CONCURRENCY} for search); {args.rounds} rounds of "
@@ -394,11 +423,44 @@ def main():
         f"load average {load_before:.2f} before, "
         f"{os.getloadavg()[0]:.2f} after"
     )
+    print(f"purge: {PURGE_ROUNDS} publishes, commit to fresh page through Varnish")
+    print()
+    print(summary_line(summary, purge_ms))
+
+
+def purge_timing(front_base, path, front_location):
+    """Median milliseconds from a publish's commit to the new page via Varnish."""
+    port = int(path.strip("/").split("/")[-1])
+    result = subprocess.run(
+        [
+            PYTHON,
+            str(ROOT / "bench" / "purge_timing.py"),
+            front_base,
+            str(port),
+            str(PURGE_ROUNDS),
+        ],
+        cwd=ROOT,
+        env={
+            **BASE_ENV,
+            "REDIS_URL": REDIS_URL,
+            "FRONT_CACHE_LOCATIONS": front_location,
+            "DJANGO_SETTINGS_MODULE": "portwiki.settings",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return statistics.median(float(line) for line in result.stdout.split())
+
+
+def summary_line(summary, purge_ms):
     errors = sum(row["errors"] for row in summary.values())
-    print(
-        f"\nbench: uncached={summary[UNCACHED]['to_minimal']:.2f} "
+    return (
+        f"bench: front={summary[FRONT]['to_nginx']:.2f} "
         f"cached={summary[CACHED]['to_minimal']:.2f} "
-        f"search_p99_ms={summary[SEARCH]['p99']:.1f} errors={errors}"
+        f"uncached={summary[UNCACHED]['to_minimal']:.2f} "
+        f"search_p99_ms={summary[SEARCH_UNCACHED]['p99']:.1f} "
+        f"purge_ms={purge_ms:.1f} errors={errors}"
     )
 
 

@@ -66,3 +66,23 @@ Requests/sec:   2400.12
         "p99": 1050.0,
         "errors": 9,
     }
+
+
+def test_the_summary_line_names_each_target_with_its_reference():
+    rounds = [
+        a_round(
+            1000,
+            20000,
+            **{
+                bench.FRONT: result(19000),
+                bench.CACHED: result(900),
+                bench.UNCACHED: result(150),
+                bench.SEARCH_UNCACHED: result(100, p99=80.0, errors=1),
+            },
+        )
+    ]
+    line = bench.summary_line(bench.summarise(rounds), purge_ms=12.345)
+    assert line == (
+        "bench: front=0.95 cached=0.90 uncached=0.15 search_p99_ms=80.0 "
+        "purge_ms=12.3 errors=1"
+    )

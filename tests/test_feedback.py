@@ -1,4 +1,4 @@
-"""“Was this page helpful?”: votes, comments, bots, cross-site posts, and what editors see."""
+"""“Was this page helpful?”: votes, comments, bots, other sites, what editors see."""
 
 import csv
 import datetime
