@@ -33,7 +33,6 @@ import http.client
 import os
 import queue
 import random
-import re
 import subprocess
 import sys
 import threading
@@ -54,7 +53,6 @@ DEADLINE_SECONDS = 600
 REQUEST_TIMEOUT = 20
 SECRET_KEY = "load-faults-" + "Vb8s2Kq7" * 8
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 reader-{}"
-TOKEN_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 ENV = {
     **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}},
@@ -185,8 +183,7 @@ class Results:
 
 
 def client(number, tasks, results, deadline):
-    """One reader's browser: a cookie for CSRF, then votes and page reads."""
-    cookie = token = None
+    """One reader's browser: votes and page reads."""
     while time.monotonic() < deadline:
         try:
             kind, port, index = tasks.get_nowait()
@@ -205,29 +202,17 @@ def client(number, tasks, results, deadline):
                         results.outage_pages.append(body[:2000])
                 results.add("read", status, started, time.monotonic() - started)
                 continue
-            if token is None:
-                status, body, headers = request(
-                    "GET", "/ports/80/", headers={"User-Agent": BROWSER.format(number)}
-                )
-                match = TOKEN_RE.search(body.decode(errors="replace"))
-                cookies = headers.get("Set-Cookie", "")
-                cookie_match = re.search(r"csrftoken=([^;]+)", cookies)
-                if status != 200 or not match or not cookie_match:
-                    results.add("token", status, started, time.monotonic() - started)
-                    tasks.put((kind, port, index))
-                    time.sleep(0.2)
-                    continue
-                token, cookie = match[1], cookie_match[1]
             agent = BROWSER.format(f"v{index}")
             status, body, headers = request(
                 "POST",
                 f"/ports/{port}/feedback/",
-                body=urlencode({"helpful": "yes", "csrfmiddlewaretoken": token}),
+                body=urlencode({"helpful": "yes"}),
                 headers={
                     "User-Agent": agent,
                     "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"csrftoken={cookie}",
-                    "Referer": f"http://127.0.0.1:{PORT}/ports/{port}/",
+                    # What a browser says of a form posted from the page.
+                    "Sec-Fetch-Site": "same-origin",
+                    "Origin": f"http://127.0.0.1:{PORT}",
                 },
             )
             location = headers.get("Location", "")
