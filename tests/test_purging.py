@@ -193,3 +193,23 @@ def test_a_purge_for_a_cache_no_longer_configured_is_dropped(settings, caplog):
     assert (
         purging.purge_again.call(cache="http://gone/", tags=["x"], attempt=1) is False
     )
+
+
+def test_purge_pages_purges_everything_or_the_ports_given(fake_varnish, front_cache):
+    from django.core.management import call_command
+
+    handler, location = fake_varnish
+    front_cache(location)
+    call_command("purge_pages", verbosity=0)
+    call_command("purge_pages", "373", "80", verbosity=0)
+    assert handler.purges == ["site", "listings port-373 port-80"]
+
+
+def test_purge_pages_refuses_what_is_not_a_port(fake_varnish, front_cache):
+    from django.core.management import CommandError, call_command
+
+    handler, location = fake_varnish
+    front_cache(location)
+    with pytest.raises(CommandError, match="Not port numbers .*: 70000"):
+        call_command("purge_pages", "80", "70000", verbosity=0)
+    assert handler.purges == []
