@@ -350,11 +350,12 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
 # Front caches purged by tag after every change (ports.cache.front): each
 # address in FRONT_CACHE_LOCATIONS with FRONT_CACHE_BACKEND (Varnish by
 # default; a dotted path for a CDN's backend).
+_front_cache_timeout = env_int("FRONT_CACHE_TIMEOUT_MS", 1000, minimum=1) / 1000
 FRONT_CACHES = [
     {
         "BACKEND": os.environ.get("FRONT_CACHE_BACKEND", "ports.cache.front.Varnish"),
         "LOCATION": location,
-        "TIMEOUT": env_int("FRONT_CACHE_TIMEOUT_MS", 1000, minimum=1) / 1000,
+        "TIMEOUT": _front_cache_timeout,
     }
     for location in env_list("FRONT_CACHE_LOCATIONS")
 ]

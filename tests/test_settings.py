@@ -152,6 +152,10 @@ NEITHER_YES_NOR_NO = "must be one of 0, 1, false, no, off, on, true, yes"
         ("PREPARE_THRESHOLD", "often", NOT_A_NUMBER),
         ("PREPARE_THRESHOLD", "-1", NOT_A_NUMBER),
         ("PAGE_CACHE_SECONDS", "1h", NOT_A_NUMBER),
+        ("SHARED_CACHE_SECONDS", "1d", NOT_A_NUMBER),
+        ("BROWSER_CACHE_SECONDS", "-5", NOT_A_NUMBER),
+        ("FRONT_CACHE_TIMEOUT_MS", "0", NOT_A_NUMBER),
+        ("REPLICA_LAG_SECONDS", "soon", NOT_A_NUMBER),
         ("LOGIN_FAILURE_LIMIT", "0", NOT_A_NUMBER),
         ("CONN_MAX_AGE", "forever", NOT_A_NUMBER),
         ("DATABASE_PREPARED_STATEMENTS", "flase", NEITHER_YES_NOR_NO),
@@ -180,3 +184,42 @@ def test_yes_and_no_are_read_in_any_case_and_spacing():
             DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS=value
         )
         assert "server_side_binding" in options, value
+
+
+def _settings_value(expression, **env):
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from django.conf import settings; print({expression})",
+        **{**PRODUCTION, **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_front_caches_come_from_their_addresses():
+    caches = _settings_value(
+        "settings.FRONT_CACHES",
+        FRONT_CACHE_LOCATIONS="http://varnish-1:6081, http://varnish-2:6081",
+        FRONT_CACHE_TIMEOUT_MS="250",
+    )
+    assert caches == str(
+        [
+            {
+                "BACKEND": "ports.cache.front.Varnish",
+                "LOCATION": f"http://varnish-{n}:6081",
+                "TIMEOUT": 0.25,
+            }
+            for n in (1, 2)
+        ]
+    )
+    assert _settings_value("settings.FRONT_CACHES") == "[]"
+
+
+def test_without_redis_the_page_cache_is_in_files_every_process_shares(tmp_path):
+    backend = _settings_value(
+        "settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION']",
+        CACHE_DIR=str(tmp_path),
+    )
+    assert backend == f"django.core.cache.backends.filebased.FileBasedCache {tmp_path}"
