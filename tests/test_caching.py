@@ -5,11 +5,13 @@ app's page cache, purging by tag, conditional requests.
 
 import gzip
 import re
+import socket
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.tasks import default_task_backend
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -372,3 +374,43 @@ def test_listings_have_etags_and_last_modified(client):
         client.get("/feeds/stories.rss", HTTP_IF_NONE_MATCH=feed["ETag"]).status_code
         == 304
     )
+
+
+# Without the cache ------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_down(settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "ports.redis_cache.PooledClientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}
+    }
+
+
+def test_with_redis_down_pages_come_from_the_database(
+    redis_down, caplog, django_capture_on_commit_callbacks
+):
+    story = make_published_story(4140, title="Served anyway")
+    client = Client()
+    for _each_time in range(2):
+        assert queries_of(client, "/ports/4140/") > 0
+    assert "Served anyway" in body(client.get("/ports/4140/"))
+    assert "Page cache unavailable" in caplog.text
+    # Publishing still works; the page cache's purge waits for the worker.
+    story.title = "Published anyway"
+    story.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.story_publish(story=story, by=None)
+    assert "Published anyway" in body(client.get("/ports/4140/"))
+    (queued,) = default_task_backend.results
+    assert queued.kwargs["cache"] == "page-cache"
+    assert "port-4140" in queued.kwargs["tags"]
