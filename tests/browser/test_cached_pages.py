@@ -4,6 +4,9 @@ compressed, and the feedback form posts from it with no token of its own,
 with and without JavaScript; a form on another site cannot post it.
 """
 
+import http.server
+import threading
+
 import pytest
 from playwright.sync_api import expect
 
@@ -60,18 +63,39 @@ def test_a_cached_page_renders_and_its_form_posts(
     context.close()
 
 
-def test_a_form_on_another_site_cannot_post_the_answer(
-    live_server, browser, prompt, screenshot
-):
-    # "localhost" and "127.0.0.1" are different sites to the browser.
-    other_site = live_server.url.replace("127.0.0.1", "localhost")
-    context = browser.new_context(user_agent=DESKTOP)
-    page = context.new_page()
-    page.goto(f"{other_site}/robots.txt")
-    page.set_content(
+@pytest.fixture
+def other_site(live_server):
+    """A page of another site (another host name) with a form posting to ours."""
+    host = "localhost" if "localhost" in live_server.url else "127.0.0.1"
+    other = "127.0.0.1" if host == "localhost" else "localhost"
+    form = (
         f'<form method="post" action="{live_server.url}/ports/4751/feedback/">'
         '<input name="helpful" value="yes"><button>Send</button></form>'
-    )
+    ).encode()
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the HTTP method's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(form)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer((other, 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://{other}:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_form_on_another_site_cannot_post_the_answer(
+    browser, prompt, other_site, screenshot
+):
+    context = browser.new_context(user_agent=DESKTOP)
+    page = context.new_page()
+    page.goto(other_site)
     with page.expect_navigation():
         page.get_by_role("button", name="Send").click()
     assert "This form can only be sent from this site" in page.content()
