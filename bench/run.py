@@ -287,9 +287,12 @@ def summarise(rounds):
     return summary
 
 
-def warm(base, paths):
+def warm(base, paths, *, gzip=False):
+    """Ask for each page once (compressed, with `gzip`), as readers had."""
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
     for path in paths:
-        urllib.request.urlopen(base + path, timeout=10).read()
+        request = urllib.request.Request(base + path, headers=headers)
+        urllib.request.urlopen(request, timeout=10).read()
 
 
 def main():
@@ -346,7 +349,10 @@ def main():
         )
         cached_base = f"http://127.0.0.1:{cached.port}"
         uncached_base = f"http://127.0.0.1:{uncached.port}"
+        # The page cache keeps a copy per encoding: both, as readers ask.
         warm(cached_base, paths["story"])
+        warm(cached_base, paths["story"], gzip=True)
+        warm(cached_base, paths["no_story"])
         root = servers.enter_context(tempfile.TemporaryDirectory())
         os.chmod(root, 0o755)  # nginx's and Varnish's workers are unprivileged
         servers.enter_context(

@@ -44,7 +44,26 @@ sub vcl_recv {
     # Reader pages are the same for everyone: other cookies (a CSRF cookie
     # left by the admin's login page, analytics) change nothing.
     unset req.http.Cookie;
+    # One copy compressed and one plain, each served as it is stored: the
+    # site compresses, and unzipping a page for every plain reader would cost
+    # more than keeping it twice.
+    if (req.http.Accept-Encoding ~ "gzip") {
+        set req.http.X-Encoding = "gzip";
+    } else {
+        set req.http.X-Encoding = "identity";
+    }
     # Varnish's built-in rules follow: only GET and HEAD are looked up.
+}
+
+sub vcl_hash {
+    hash_data(req.http.X-Encoding);
+    # Varnish's built-in rules follow: the URL and host.
+}
+
+sub vcl_backend_fetch {
+    if (bereq.http.X-Encoding == "identity") {
+        unset bereq.http.Accept-Encoding;
+    }
 }
 
 sub vcl_backend_response {
