@@ -96,6 +96,16 @@ def test_reader_pages_are_kept_and_fresh_the_moment_a_story_is_published(front):
     assert was_hit(front.get("/ports/4801/")[1])
 
 
+def test_compressed_and_plain_readers_each_get_a_stored_copy(front):
+    gzip = {"Accept-Encoding": "gzip, deflate, br"}
+    front.get("/ports/4805/")
+    front.get("/ports/4805/", **gzip)
+    _status, plain, _page = front.get("/ports/4805/")
+    _status, zipped, _page = front.get("/ports/4805/", **gzip)
+    assert was_hit(plain) and "Content-Encoding" not in plain
+    assert was_hit(zipped) and zipped["Content-Encoding"] == "gzip"
+
+
 def test_other_cookies_do_not_split_the_cache(front):
     front.get("/ports/4802/")
     _status, headers, _page = front.get("/ports/4802/", Cookie="csrftoken=abc; x=1")
