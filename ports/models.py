@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -116,14 +118,58 @@ class Port(models.Model):
 
 class AssignmentQuerySet(models.QuerySet):
     def covering(self, number):
-        """Assignments whose port or port range includes this number."""
-        return self.filter(port_low__lte=number, port_high__gte=number)
+        """
+        Assignments whose port or port range includes this number.
+
+        `port_low <= n <= port_high` alone makes the (port_low, port_high)
+        index scan every row below n. A range covering n starts at most the
+        widest range's width below it, so the scan is bounded on both sides.
+        """
+        return self.covering_any([number])
+
+    def covering_any(self, numbers, *, widest=None):
+        """
+        Assignments whose port or port range includes one of these numbers.
+        `widest` is the widest range's width, if the caller has just read it
+        (widest_range()); otherwise the query reads it.
+        """
+        if widest is None:
+            queryset = self.alias(widest=widest_range())
+            return queryset.covering_any(numbers, widest=F("widest"))
+        condition = Q()
+        for number in numbers:
+            condition |= Q(
+                port_low__lte=number,
+                port_high__gte=number,
+                port_low__gte=number - widest,
+            )
+        return self.filter(condition) if condition else self.none()
 
     def current(self):
         return self.exclude(status=AssignmentStatus.WITHDRAWN)
 
     def get_by_natural_key(self, registry_key):
         return self.get(registry_key=registry_key)
+
+    # The nearest registered ports on either side of a port, nearest first:
+    # each an index scan of the (port_low, port_high) index that stops at the
+    # slice taken.
+
+    def registered_below(self, number, low):
+        """Assigned rows ending below `number`, starting at `low` or above."""
+        return self.filter(
+            status=AssignmentStatus.ASSIGNED,
+            port_high__lt=number,
+            # Implied by the line above; it makes the scan start below n.
+            port_low__lt=number,
+            port_low__gte=low,
+        ).order_by("-port_low", "-port_high", "service_name")
+
+    def registered_above(self, number, high):
+        """Assigned rows starting above `number`, at `high` or below."""
+        return self.filter(
+            status=AssignmentStatus.ASSIGNED, port_low__gt=number, port_low__lte=high
+        ).order_by("port_low", "port_high", "service_name")
 
 
 class Assignment(models.Model):
@@ -192,7 +238,7 @@ class Assignment(models.Model):
             models.Index(fields=["service_name"], name="assignment_service_name"),
             # Service names are looked up in any case (search, /services/<name>/).
             models.Index(Upper("service_name"), name="assignment_service_upper"),
-            # The widest range bounds "which rows cover port n" (ports.pages).
+            # The widest range bounds "which rows cover port n" (covering()).
             models.Index(F("port_high") - F("port_low"), name="assignment_port_width"),
         ]
         constraints = [
@@ -236,6 +282,21 @@ class Assignment(models.Model):
     @property
     def is_range(self):
         return self.port_low is not None and self.port_low != self.port_high
+
+
+@cache
+def widest_range() -> Subquery:
+    """
+    The width of the widest assignment's port range, a lookup in the
+    port-width index. Built once: a query only compiles it.
+    """
+    widths = (
+        Assignment._base_manager.annotate(width=F("port_high") - F("port_low"))
+        .filter(width__isnull=False)
+        .order_by("-width")
+        .values("width")[:1]
+    )
+    return Subquery(widths, output_field=models.IntegerField())
 
 
 class ImportRun(models.Model):

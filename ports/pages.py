@@ -5,26 +5,18 @@ Stories are only ever read from their live snapshot (`Story.objects.live()`
 and `live_revision.content`), never from the editors' working copy.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, cached_property
 from itertools import groupby
+from operator import attrgetter, itemgetter
 
-from django.db.models import (
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Max,
-    Q,
-    Value,
-)
-from django.db.models.expressions import RawSQL
+from django.db.models import F, Max, Q, Subquery, Value
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
-from . import plain_sql, registry
+from . import registry
 from .choices import (
     PORT_MAX,
     PORT_MIN,
@@ -41,27 +33,18 @@ from .models import (
     FeedbackPrompt,
     ImportRun,
     KnownUse,
+    Port,
     RegistryChange,
     Story,
-    StoryRevision,
+    widest_range,
 )
-from .revisions import SOURCE_LANGUAGE, StoryPage, related_ports_sql
+from .revisions import StoryPage, localize
 
 HISTORY_LIMIT = 50
 NEIGHBOURS_PER_SIDE = 3
 # Rows fetched per side: enough for a few ports with TCP, UDP and more names.
 NEIGHBOUR_ROWS = 24
 RECENT_STORIES = 8
-STORY_PAGE_FIELDS = (
-    "port_id",
-    "live_revision__content",
-    "live_revision__created_at",
-    "published_at",
-    "go_live_at",
-    "expire_at",
-    "scheduled_go_live_at",
-    "last_reviewed_at",
-)
 
 # The registry's fields that describe an assignment, transport aside: rows
 # equal in all of these are shown as one entry with several transports.
@@ -75,30 +58,6 @@ _MARKER_ID_RE = re.compile(r'id="cite-(\d+)-(\d+)"')
 
 class NotAPort(ValueError):
     pass
-
-
-def covering(model, number: int) -> Q:
-    """
-    Rows of `model` (Assignment, RegistryChange) whose port range includes
-    `number`.
-
-    `port_low <= n <= port_high` alone makes the (port_low, port_high) index
-    scan every row below n. A range covering n starts at most the widest
-    range's width below it, and that width is one index lookup away (the
-    port-width index), so the scan is bounded on both sides.
-    """
-    widest = RawSQL(
-        f"SELECT max(port_high - port_low) FROM {model._meta.db_table}",  # noqa: S611
-        [],
-        output_field=IntegerField(),
-    )
-    return Q(
-        port_low__lte=number,
-        port_high__gte=number,
-        port_low__gte=ExpressionWrapper(
-            Value(number) - widest, output_field=IntegerField()
-        ),
-    )
 
 
 def _latest(*moments):
@@ -200,13 +159,12 @@ class Neighbour:
 
 
 def _neighbours(rows, *, below: bool) -> list[Neighbour]:
+    """Rows of NEIGHBOUR_FIELDS, nearest first, as the nearest ports' entries."""
     found = []
-    for (low, high), group in groupby(
-        rows, key=lambda row: (row.port_low, row.port_high)
-    ):
+    for (low, high), group in groupby(rows, key=itemgetter(0, 1)):
         names = []
-        for row in group:
-            name = row.service_name or row.description
+        for _low, _high, service_name, description in group:
+            name = service_name or description
             if name not in names:
                 names.append(name)
         found.append(Neighbour(low, high, names))
@@ -229,7 +187,8 @@ class PortPage:
     facts: list = field(default_factory=list)
     neighbours_below: list = field(default_factory=list)
     neighbours_above: list = field(default_factory=list)
-    feedback_prompt: FeedbackPrompt | None = None
+    # The prompt's texts in the page's language and when it changed.
+    feedback_prompt: tuple | None = None
     # When the page's content next changes by itself (a live story expiring,
     # a scheduled version falling due): a cached copy must not outlive it.
     next_change_at: datetime | None = None
@@ -306,8 +265,7 @@ class PortPage:
         return _latest(self.data_modified_at, story_moment)
 
 
-# The port page's reads (ports.plain_sql): fixed SQL, not composed per request.
-ASSIGNMENT_FIELDS = (*FACT_FIELDS, "transport", "updated_at")
+ASSIGNMENT_FIELDS = ("id", *FACT_FIELDS, "transport", "updated_at")
 STORY_FIELDS = (
     "port_id",
     "live_revision_id",
@@ -317,20 +275,16 @@ STORY_FIELDS = (
     "scheduled_go_live_at",
     "last_reviewed_at",
 )
+HISTORY_FIELDS = (
+    "service_name",
+    "description",
+    "transport",
+    "port_low",
+    "port_high",
+)
+NEIGHBOUR_FIELDS = ("port_low", "port_high", "service_name", "description")
 KNOWN_USE_FIELDS = ("kind", "name", "description", "source_title", "source_url")
 PROMPT_TEXT_FIELDS = ("question", "yes_label", "no_label", "comment_prompt", "thanks")
-
-
-def _covering_sql(model, alias=""):
-    """
-    SQL for covering(): `port_low <= n <= port_high`, bounded below by the
-    widest range (see covering()), with the number three times as parameters.
-    """
-    prefix = f"{alias}." if alias else ""
-    return (
-        f"{prefix}port_low <= %s AND {prefix}port_high >= %s AND {prefix}port_low >= "
-        f"%s - (SELECT max(port_high - port_low) FROM {plain_sql.table(model)})"
-    )
 
 
 @dataclass(frozen=True)
@@ -354,28 +308,6 @@ class HistoryEntry:
         return port_range_text(self.port_low, self.port_high, dash="-")
 
 
-@cache
-def _assignments_sql():
-    return (
-        plain_sql.columns(Assignment, ASSIGNMENT_FIELDS),
-        f"FROM {plain_sql.table(Assignment)} WHERE {_covering_sql(Assignment)} "
-        "ORDER BY status, transport, service_name",
-    )
-
-
-def _assignments_read(number: int) -> plain_sql.Read:
-    return plain_sql.Read(
-        Assignment, *_assignments_sql(), (number, number, number), ASSIGNMENT_FIELDS
-    )
-
-
-# Of the live version's content, only what a page in one language shows:
-# the body and its contents in that language and in English (the fallback),
-# not the Markdown source nor the other languages' bodies.
-STORY_CONTENT_PARTS = ("title", "summary", "citations", "faqs", "related")
-STORY_LANGUAGE_PARTS = ("body_html", "toc")
-
-
 @dataclass(frozen=True)
 class StoryState:
     """A story's row as its page needs it: whether and since when it is live."""
@@ -391,160 +323,93 @@ class StoryState:
     is_live = Story.is_live  # one rule for the model and its page
 
 
-@cache
-def _story_sql(vendor: str):
-    parts = [f"r.content -> '{part}'" for part in STORY_CONTENT_PARTS]
-    for part in STORY_LANGUAGE_PARTS:
-        operator = "->>" if part == "body_html" else "->"
-        parts += [
-            f"r.content -> '{part}' {operator} CAST(%s AS TEXT)",
-            f"r.content -> '{part}' {operator} '{SOURCE_LANGUAGE}'",
-        ]
-    stories, revisions = plain_sql.table(Story), plain_sql.table(StoryRevision)
-    if vendor == "postgresql":
-        # The content is read from its TOAST storage and decompressed once,
-        # less the Markdown source, rather than once for each part taken.
-        revision = (
-            f"LEFT JOIN LATERAL (SELECT created_at, content - 'body' AS content "
-            f"FROM {revisions} WHERE id = s.live_revision_id OFFSET 0) r ON TRUE"
-        )
-    else:
-        revision = f"LEFT JOIN {revisions} r ON r.id = s.live_revision_id"
-    return (
-        (*plain_sql.columns(Story, STORY_FIELDS, "s"), "r.created_at", *parts),
-        f"FROM {stories} s {revision} WHERE s.port_id = %s",
-    )
+# The port page's reads, composed once: a request only adds its port's
+# conditions. Composing a query costs more Python than running it, and the
+# page is what a cache miss builds most often. Never evaluated themselves.
 
-
-def _story_read(number: int, language: str, vendor: str) -> plain_sql.Read:
-    """The story's row and its live version's content and time, if any."""
-    return plain_sql.Read(
-        Story,
-        *_story_sql(vendor),
-        (language, language, number),
-        (*STORY_FIELDS, (StoryRevision, "created_at")),
-    )
-
-
-def _json(value):
-    # PostgreSQL hands JSON over decoded, SQLite as text.
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _story_from(rows, language: str):
-    """The story (or None), its live version's content and when it was saved."""
-    if not rows:
-        return None, None, None
-    row = rows[0]
-    story = StoryState(*row[: len(STORY_FIELDS)])
-    revised_at, *parts = row[len(STORY_FIELDS) :]
-    if story.live_revision_id is None:
-        return story, None, None
-    count = len(STORY_CONTENT_PARTS)
-    content = {
-        name: _json(value)
-        for name, value in zip(STORY_CONTENT_PARTS, parts[:count], strict=True)
-    }
-    for index, part in enumerate(STORY_LANGUAGE_PARTS):
-        first = count + 2 * index  # the part in `language`, then in English
-        pairs = zip((language, SOURCE_LANGUAGE), parts[first : first + 2], strict=True)
-        content[part] = {
-            code: value if part == "body_html" else _json(value)
-            for code, value in pairs
-            if value is not None
-        }
-    return story, content, revised_at
-
-
-@cache
-def _history_sql():
-    change, assignment = RegistryChange, Assignment
-    return (
-        (
-            "c.kind",
-            "c.created_at",
-            *plain_sql.columns(assignment, HISTORY_ASSIGNMENT_FIELDS, "a"),
-        ),
-        f"FROM {plain_sql.table(change)} c "
-        f"JOIN {plain_sql.table(assignment)} a ON a.id = c.assignment_id "
-        f"WHERE {_covering_sql(change, 'c')} "
-        f"ORDER BY c.created_at DESC, c.id LIMIT {HISTORY_LIMIT}",
-    )
-
-
-def _history_read(number: int) -> plain_sql.Read:
-    return plain_sql.Read(
-        RegistryChange,
-        *_history_sql(),
-        (number, number, number),
-        (
-            "kind",
-            "created_at",
-            *((Assignment, name) for name in HISTORY_ASSIGNMENT_FIELDS),
-        ),
-    )
-
-
-HISTORY_ASSIGNMENT_FIELDS = (
-    "service_name",
-    "description",
-    "transport",
-    "port_low",
-    "port_high",
+# What refers to the port: its story with the live version, and its known
+# uses (a row for each, the story repeated). The widest range's width comes
+# along, one lookup in its index, so that the registry query can bound its
+# scans with plain numbers rather than a subquery per port it covers.
+_REFERENCES = Port.objects.order_by(
+    "known_uses__position", "known_uses__id"
+).values_list(
+    *(f"story__{name}" for name in STORY_FIELDS),
+    "story__live_revision__created_at",
+    "story__live_revision__content",
+    *(f"known_uses__{name}" for name in KNOWN_USE_FIELDS),
+    widest_range(),
 )
+_ASSIGNMENTS = Assignment.objects.order_by(
+    "status", "transport", "service_name"
+).values_list(*ASSIGNMENT_FIELDS, named=True)
+_CHANGES = RegistryChange.objects.order_by("-created_at", "id").values_list(
+    "kind", "created_at", "assignment_id"
+)
+_NEIGHBOURS = Assignment.objects.values_list(*NEIGHBOUR_FIELDS)
 
 
 @cache
-def _known_uses_sql():
-    return (
-        plain_sql.columns(KnownUse, KNOWN_USE_FIELDS),
-        f"FROM {plain_sql.table(KnownUse)} WHERE port_id = %s ORDER BY position, id",
-    )
-
-
-def _known_uses_read(number: int) -> plain_sql.Read:
-    return plain_sql.Read(KnownUse, *_known_uses_sql(), (number,), KNOWN_USE_FIELDS)
-
-
-@cache
-def _prompt_fields(language: str) -> tuple:
-    return (
+def _prompts(language: str):
+    """The prompt with its texts in this language (the page shows no other)."""
+    fields = (
         *(build_localized_fieldname(name, language) for name in PROMPT_TEXT_FIELDS),
         "updated_at",
     )
-
-
-def _feedback_prompt_read(language: str) -> plain_sql.Read:
-    """The prompt, with only its texts in this language and when it changed."""
-    names = _prompt_fields(language)
-    return plain_sql.Read(
-        FeedbackPrompt,
-        plain_sql.columns(FeedbackPrompt, names),
-        f"FROM {plain_sql.table(FeedbackPrompt)} WHERE key = %s",  # noqa: S608
-        (FeedbackPrompt.SITE_KEY,),
-        names,
+    return FeedbackPrompt.objects.filter(key=FeedbackPrompt.SITE_KEY).values_list(
+        *fields, named=True
     )
 
 
-def port_page_reads(number: int, language: str) -> list[plain_sql.Read]:
-    """The queries of a port's page, in the order port_page() takes them."""
-    low, high = RANGE_BOUNDS[range_class_for(number)]
-    vendor = plain_sql.vendor(Assignment)
+def _one(queryset):
+    rows = list(queryset[:1])
+    return rows[0] if rows else None
+
+
+_STORY_END = len(STORY_FIELDS) + 2  # the fields, the live version's time and content
+
+
+def _references(number: int):
+    """
+    The port's story (a StoryState or None), its live content and time, its
+    known uses and, if anything refers to the port, the widest range's width.
+    """
+    story = content = revised_at = widest = None
+    known_uses = []
+    for row in _REFERENCES.filter(number=number):
+        if story is None and row[0] is not None:
+            story = StoryState(*row[: len(STORY_FIELDS)])
+            revised_at, content = row[len(STORY_FIELDS) : _STORY_END]
+        *use, widest = row[_STORY_END:]
+        if use[0] is not None:
+            values = dict(zip(KNOWN_USE_FIELDS, use, strict=True))
+            known_uses.append(KnownUse(port_id=number, **values))
+    return story, content, revised_at, known_uses, widest
+
+
+def _history(assignments) -> list:
+    """
+    The latest changes to these assignments first. An assignment's ports are
+    part of its identity (registry.natural_key): the changes to the port's
+    assignments are its history.
+    """
+    by_id = {assignment.id: assignment for assignment in assignments}
     return [
-        _assignments_read(number),
-        _story_read(number, language, vendor),
-        *_neighbours_reads(number, low, high),
-        _history_read(number),
-        _feedback_prompt_read(language),
-        _known_uses_read(number),
-        _related_services_read(number, vendor),
+        HistoryEntry(
+            kind,
+            created_at,
+            *(getattr(by_id[assignment_id], name) for name in HISTORY_FIELDS),
+        )
+        for kind, created_at, assignment_id in _CHANGES.filter(assignment__in=by_id)[
+            :HISTORY_LIMIT
+        ]
     ]
 
 
 def port_page(number: int, *, language: str, now=None) -> PortPage:
     """
-    Everything the page of one port shows: eight queries, one statement on
-    PostgreSQL (ports.plain_sql).
+    Everything the page of one port shows, in six queries (five where no
+    registry entry covers it).
     """
     if not PORT_MIN <= number <= PORT_MAX:
         raise NotAPort(number)
@@ -553,38 +418,33 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
     low, high = RANGE_BOUNDS[range_class]
     # One story row whatever its state: whether it is live is decided by the
     # same rule as Story.objects.live(); the schedule says when the page changes.
-    (
-        assignment_rows,
-        story_rows,
-        below,
-        above,
-        history_rows,
-        prompt_rows,
-        uses,
-        related_rows,
-    ) = plain_sql.fetch_all(port_page_reads(number, language))
-    assignments = plain_sql.records(ASSIGNMENT_FIELDS, assignment_rows)
-    story, content, revised_at = _story_from(story_rows, language)
-    history = [HistoryEntry(*row) for row in history_rows]
-    prompt = None
-    if prompt_rows:
-        prompt = plain_sql.records(_prompt_fields(language), prompt_rows)[0]
+    story, content, revised_at, known_uses, widest = _references(number)
+    live = story is not None and content is not None and story.is_live(now)
+    story_page = StoryPage.from_content(content, language) if live else None
+    related = [item["port"] for item in story_page.related] if story_page else []
+    # The entries of the live story's related ports come with the port's own.
+    found = list(
+        _ASSIGNMENTS.covering_any(dict.fromkeys([number, *related]), widest=widest)
+    )
+    assignments = [a for a in found if a.port_low <= number <= a.port_high]
+    history = _history(assignments)
+    prompt = _one(_prompts(language))
     page = PortPage(
         number=number,
         range_class=range_class,
         range_bounds=(low, high),
         assignments=assignments,
-        known_uses=plain_sql.instances(KnownUse, KNOWN_USE_FIELDS, uses),
+        known_uses=known_uses,
         history=history,
         transports=sorted(
             {a.transport for a in assignments if a.transport}, key=TRANSPORT_ORDER.get
         ),
         facts=registry_facts(assignments),
         neighbours_below=_neighbours(
-            [_NeighbourRow(*row) for row in below], below=True
+            _NEIGHBOURS.registered_below(number, low)[:NEIGHBOUR_ROWS], below=True
         ),
         neighbours_above=_neighbours(
-            [_NeighbourRow(*row) for row in above], below=False
+            _NEIGHBOURS.registered_above(number, high)[:NEIGHBOUR_ROWS], below=False
         ),
         feedback_prompt=prompt,
         data_modified_at=_latest(
@@ -602,125 +462,38 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
             ),
             default=None,
         )
-        if story.is_live(now) and content is not None:
-            page.story = story
-            page.story_revised_at = revised_at
-            page.story_page = StoryPage.from_content(content, language)
-            page.related_services = _services_by_port(related_rows)
+    if live:
+        page.story = story
+        page.story_revised_at = revised_at
+        page.story_page = story_page
+        page.related_services = _services_by_port(found, related)
     return page
 
 
-@dataclass(frozen=True)
-class _NeighbourRow:
-    port_low: int
-    port_high: int
-    service_name: str
-    description: str
-
-
-NEIGHBOUR_COLUMNS = ("port_low", "port_high", "service_name", "description")
-
-
-@cache
-def _neighbours_sql():
-    where = f"FROM {plain_sql.table(Assignment)} WHERE status = %s AND "
-    return (
-        where + "port_high < %s AND port_low < %s AND port_low >= %s "
-        "ORDER BY port_low DESC, port_high DESC, service_name LIMIT %s",
-        where + "port_low > %s AND port_low <= %s "
-        "ORDER BY port_low, port_high, service_name LIMIT %s",
-    )
-
-
-def _neighbours_reads(number: int, low: int, high: int) -> list[plain_sql.Read]:
-    """
-    Registered rows nearest below and above `number` within [low, high]:
-    each an index scan that stops after NEIGHBOUR_ROWS rows (port_low < n
-    below, so the scan starts below n).
-    """
-    below, above = _neighbours_sql()
-    assigned = AssignmentStatus.ASSIGNED.value
-    unconverted = (None,) * len(NEIGHBOUR_COLUMNS)
-    return [
-        plain_sql.Read(
-            Assignment,
-            NEIGHBOUR_COLUMNS,
-            below,
-            (assigned, number, number, low, NEIGHBOUR_ROWS),
-            unconverted,
-        ),
-        plain_sql.Read(
-            Assignment,
-            NEIGHBOUR_COLUMNS,
-            above,
-            (assigned, number, high, NEIGHBOUR_ROWS),
-            unconverted,
-        ),
-    ]
-
-
-@cache
-def _related_services_sql(vendor: str):
-    items, port = related_ports_sql(vendor)
-    stories, revisions = plain_sql.table(Story), plain_sql.table(StoryRevision)
-    assignments = plain_sql.table(Assignment)
-    return (
-        ("a.service_name", port),
-        f"FROM {stories} s JOIN {revisions} r ON r.id = s.live_revision_id, "
-        f"{items}, {assignments} a "
-        f"WHERE s.port_id = %s AND a.status = %s AND a.port_low <= {port} "
-        f"AND a.port_high >= {port} AND a.port_low >= {port} - "
-        f"(SELECT max(port_high - port_low) FROM {assignments}) "
-        "ORDER BY a.service_name",
-    )
-
-
-def _related_services_read(number: int, vendor: str) -> plain_sql.Read:
-    """
-    The current services of each port the live version of this port's story
-    lists as related: (service, related port), by service name.
-    """
-    return plain_sql.Read(
-        Assignment,
-        *_related_services_sql(vendor),
-        (number, AssignmentStatus.ASSIGNED.value),
-        (None, None),
-    )
-
-
-def _services_by_port(rows) -> dict:
+def _services_by_port(assignments, numbers) -> dict:
+    """Port number → names of the current assignments covering it, by name."""
     services = {}
-    for name, number in rows:
-        names = services.setdefault(int(number), [])
-        if name and name not in names:
-            names.append(name)
+    for assignment in sorted(assignments, key=attrgetter("service_name")):
+        name = assignment.service_name
+        if assignment.status != AssignmentStatus.ASSIGNED or not name:
+            continue
+        for number in numbers:
+            if assignment.port_low <= number <= assignment.port_high:
+                names = services.setdefault(number, [])
+                if name not in names:
+                    names.append(name)
     return services
 
 
 def related_services(numbers) -> dict:
-    """Port number → names of the current assignments covering it (one query)."""
+    """
+    Port number → names of the current assignments covering it, by name (one
+    query, none without numbers).
+    """
     numbers = sorted(set(numbers))
     if not numbers:
         return {}
-    covering_any = " OR ".join(f"({_covering_sql(Assignment)})" for _ in numbers)
-    rows = plain_sql.fetch(
-        plain_sql.Read(
-            Assignment,
-            ("service_name", "port_low", "port_high"),
-            f"FROM {plain_sql.table(Assignment)} "
-            f"WHERE status = %s AND ({covering_any}) ORDER BY service_name",
-            (AssignmentStatus.ASSIGNED.value, *(n for n in numbers for _ in range(3))),
-            ("service_name", "port_low", "port_high"),
-        )
-    )
-    services = {}
-    for name, low, high in rows:
-        for number in numbers:
-            if low <= number <= high:
-                names = services.setdefault(number, [])
-                if name and name not in names:
-                    names.append(name)
-    return services
+    return _services_by_port(_ASSIGNMENTS.covering_any(numbers), numbers)
 
 
 @dataclass
@@ -734,18 +507,6 @@ class StoryCard:
     updated_at: datetime | None
     revision_id: int | None = None
 
-    @classmethod
-    def from_story(cls, story: Story, language: str):
-        content = StoryPage.from_content(story.live_revision.content, language)
-        return cls(
-            port=story.port_id,
-            title=content.title,
-            summary=content.summary,
-            published_at=story.published_at,
-            updated_at=story.go_live_at,
-            revision_id=story.live_revision_id,
-        )
-
     @property
     def is_update(self):
         """Whether the live version came after the first publication."""
@@ -756,36 +517,51 @@ class StoryCard:
         )
 
 
+def _story_cards(stories, language: str) -> list[StoryCard]:
+    """Cards of these stories, read from their live versions' titles and summaries."""
+    rows = stories.values_list(
+        "port_id",
+        "published_at",
+        "go_live_at",
+        "live_revision_id",
+        F("live_revision__content__title"),
+        F("live_revision__content__summary"),
+    )
+    return [
+        StoryCard(
+            port=port,
+            title=localize(titles, language),
+            summary=localize(summaries, language),
+            published_at=published_at,
+            updated_at=go_live_at,
+            revision_id=revision_id,
+        )
+        for port, published_at, go_live_at, revision_id, titles, summaries in rows
+    ]
+
+
 def recent_stories(*, language: str, limit=RECENT_STORIES, updates=False, now=None):
     """
     Live stories, newest first: first published (updates=False), or those whose
     live version replaced an earlier one, by when it went live (updates=True).
     """
-    stories = Story.objects.live(now).select_related("live_revision")
+    stories = Story.objects.live(now)
     if updates:
         stories = stories.filter(go_live_at__gt=F("published_at")).order_by(
             "-go_live_at", "port_id"
         )
     else:
         stories = stories.order_by("-published_at", "port_id")
-    return [StoryCard.from_story(story, language) for story in stories[:limit]]
+    return _story_cards(stories[:limit], language)
 
 
 def live_story_ports(now=None) -> set[int]:
     return set(Story.objects.live(now).values_list("port_id", flat=True))
 
 
-@cache
-def _listing_moments_sql():
-    stories, runs = plain_sql.table(Story), plain_sql.table(ImportRun)
-    return (
-        f"(SELECT max(updated_at) FROM {stories})",
-        f"(SELECT max(expire_at) FROM {stories} WHERE expire_at <= %s)",
-        f"(SELECT max(finished_at) FROM {runs} WHERE finished_at IS NOT NULL)",
-        f"(SELECT min(expire_at) FROM {stories} WHERE expire_at > %s)",
-        f"(SELECT min(scheduled_go_live_at) FROM {stories} "
-        "WHERE scheduled_go_live_at > %s)",
-    )
+def _first(queryset, order: str) -> Subquery:
+    """The first value of a field in this order (a lookup in the field's index)."""
+    return Subquery(queryset.order_by(order).values(order.lstrip("-"))[:1])
 
 
 def listing_moments(now=None) -> tuple[datetime | None, datetime | None]:
@@ -798,20 +574,23 @@ def listing_moments(now=None) -> tuple[datetime | None, datetime | None]:
     version due to go live, if ever. Index lookups, in one query.
     """
     now = now or timezone.now()
-    read = plain_sql.Read(
-        Story,
-        _listing_moments_sql(),
-        "",
-        (now, now, now),
-        (
-            "updated_at",
-            "expire_at",
-            (ImportRun, "finished_at"),
-            "expire_at",
-            "scheduled_go_live_at",
-        ),
+    stories = Story.objects.all()
+    # Grouped by a constant, that is not grouped at all: one row, even
+    # before the first import.
+    saved, expired, imported, expires, goes_live = (
+        ImportRun.objects.values(site=Value(1))
+        .annotate(
+            imported=Max("finished_at"),
+            saved=_first(stories, "-updated_at"),
+            expired=_first(stories.filter(expire_at__lte=now), "-expire_at"),
+            expires=_first(stories.filter(expire_at__gt=now), "expire_at"),
+            goes_live=_first(
+                stories.filter(scheduled_go_live_at__gt=now), "scheduled_go_live_at"
+            ),
+        )
+        .values_list("saved", "expired", "imported", "expires", "goes_live")
+        .get()
     )
-    saved, expired, imported, expires, goes_live = plain_sql.fetch(read)[0]
     return _latest(saved, expired, imported), _earliest(expires, goes_live)
 
 
@@ -919,24 +698,21 @@ def port_rows(numbers, *, language: str, now=None) -> list[PortRow]:
         Assignment.objects.current()
         .filter(covering)
         .order_by("port_low", "port_high", "service_name", "transport")
+        .values_list(*ASSIGNMENT_FIELDS, named=True)
     )
-    stories = {
-        story.port_id: story
-        for story in Story.objects.live(now)
+    titles = dict(
+        Story.objects.live(now)
         .filter(port_id__in=numbers)
-        .select_related("live_revision")
-    }
+        .values_list("port_id", F("live_revision__content__title"))
+    )
     rows = []
     for number in numbers:
         covering_number = [
             a for a in assignments if a.port_low <= number <= a.port_high
         ]
         row = PortRow(number=number, facts=registry_facts(covering_number))
-        if number in stories:
-            story = stories[number]
-            row.story_title = StoryPage.from_content(
-                story.live_revision.content, language
-            ).title
+        if number in titles:
+            row.story_title = localize(titles[number], language)
         rows.append(row)
     return rows
 
@@ -959,13 +735,18 @@ class ServicePage:
         return [fact for fact in self.facts if fact.is_withdrawn]
 
 
+def service_assignments(name: str) -> list:
+    """The registry entries of a service name, in any case, by port."""
+    return list(
+        Assignment.objects.filter(service_name__iexact=name)
+        .order_by("port_low", "transport")
+        .values_list(*ASSIGNMENT_FIELDS, named=True)
+    )
+
+
 def service_page(name: str, *, language: str, now=None) -> ServicePage | None:
     """A service name's registry entries (any case) and the stories of their ports."""
-    assignments = list(
-        Assignment.objects.filter(service_name__iexact=name).order_by(
-            "port_low", "transport"
-        )
-    )
+    assignments = service_assignments(name)
     if not assignments:
         return None
     covered = Q()
@@ -976,13 +757,9 @@ def service_page(name: str, *, language: str, now=None) -> ServicePage | None:
             )
     stories = []
     if covered:
-        stories = [
-            StoryCard.from_story(story, language)
-            for story in Story.objects.live(now)
-            .filter(covered)
-            .select_related("live_revision")
-            .order_by("port_id")
-        ]
+        stories = _story_cards(
+            Story.objects.live(now).filter(covered).order_by("port_id"), language
+        )
     current = [a for a in assignments if a.status != AssignmentStatus.WITHDRAWN]
     return ServicePage(
         name=(current or assignments)[0].service_name,

@@ -14,20 +14,40 @@ simpler case-insensitive substring search stands in.
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.db import connection
-from django.db.models import Case, F, Max, Q, Value, When
-from django.db.models.fields.json import KT
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    Max,
+    Q,
+    TextField,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import JSONObject
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from . import plain_sql
 from .choices import PORT_MAX, PORT_MIN, AssignmentStatus, port_range_text
 from .models import Assignment, Story, StoryRevision
-from .pages import registry_facts
+from .pages import registry_facts, service_assignments
 from .revisions import localize
 
 MAX_QUERY_LENGTH = 200
@@ -149,11 +169,7 @@ def search(text: str, *, language: str, now=None) -> Results:
     results = Results(text=text)
     name = text.strip()
     if _SERVICE_RE.match(name):
-        matches = list(
-            Assignment.objects.filter(service_name__iexact=name).order_by(
-                "port_low", "transport"
-            )
-        )
+        matches = service_assignments(name)
         if matches:
             results.services = registry_facts(matches)
             results.service_name = matches[0].service_name
@@ -170,149 +186,177 @@ def search(text: str, *, language: str, now=None) -> Results:
 # PostgreSQL ---------------------------------------------------------------------
 
 # Any word matches, so that "AppleTalk license manager" still finds the
-# licence manager; documents holding all of them rank first. ts_headline
-# reads only the hits shown, after the ranking's LIMIT; its work grows with
-# the text, so only the first SNIPPET_SOURCE_CHARS of a story are read.
+# licence manager; documents holding all of them rank first.
+#
+# The ranking reads only the stored documents. What a hit shows (a story's
+# title and summary, the highlighted snippet) is one select-list expression
+# holding ts_headline: PostgreSQL evaluates such costly expressions after the
+# sort and LIMIT, so only for the hits shown. Reading the JSON content of
+# every match before the sort would cost more than the ranking.
+#
+# ts_headline's work grows with the text, so only the first
+# SNIPPET_SOURCE_CHARS of a story are read.
 SNIPPET_SOURCE_CHARS = 6000
-STORY_SNIPPET_OPTIONS = (
-    f"StartSel='{MARK_START}', StopSel='{MARK_END}', MaxWords=28, MinWords=12, "
-    "MaxFragments=2, FragmentDelimiter=' … '"
-)
-REGISTRY_SNIPPET_OPTIONS = (
-    f"StartSel='{MARK_START}', StopSel='{MARK_END}', HighlightAll=true"
-)
-_STORY_TEXT = f"""left(concat_ws(' ', r.content #>> '{{summary,en}}',
-    (SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(
-        jsonb_path_query_array(r.content, '$.faqs[*].*.en'))),
-    r.content #>> '{{body,en}}'), {SNIPPET_SOURCE_CHARS})"""
+STORY_SNIPPET_OPTIONS = {
+    "start_sel": MARK_START,
+    "stop_sel": MARK_END,
+    "max_words": 28,
+    "min_words": 12,
+    "max_fragments": 2,
+    "fragment_delimiter": " … ",
+}
+REGISTRY_SNIPPET_OPTIONS = {
+    "start_sel": MARK_START,
+    "stop_sel": MARK_END,
+    "highlight_all": True,
+}
 
 
-def _any_word_sql(count: int) -> str:
-    words = " || ".join([f"plainto_tsquery('{SEARCH_CONFIG}', %s)"] * count)
-    return f"({words})"
+def _document(model):
+    """
+    The stored tsvector of a row (migration 0005): a generated column, not a
+    model field, since SQLite has none. Only for the model's own table, not
+    aliased in a subquery.
+    """
+    table = connection.ops.quote_name(model._meta.db_table)
+    return RawSQL(f"{table}.search_document", [], output_field=SearchVectorField())
 
 
-@cache
-def _stories_sql(word_count: int):
-    """Top live stories, their count, titles, summaries and snippets."""
-    any_word = _any_word_sql(word_count)
-    every_word = f"websearch_to_tsquery('{SEARCH_CONFIG}', %s)"
-    revisions, stories = plain_sql.table(StoryRevision), plain_sql.table(Story)
-    return (
-        (
-            "top.port",
-            "top.rank",
-            "top.total",
-            "r.content -> 'title'",
-            "r.content -> 'summary'",
-            f"ts_headline('{SEARCH_CONFIG}', {_STORY_TEXT}, {any_word}, %s)",
-        ),
-        # The ranking reads only the stored documents: reading the JSON
-        # content of every match before the sort would cost more than it.
-        f"FROM (SELECT r.id, s.port_id AS port, ts_rank(r.search_document, "
-        f"{any_word}) + CASE WHEN r.search_document @@ {every_word} THEN 1.0 "
-        "ELSE 0.0 END AS rank, COUNT(*) OVER () AS total "
-        # Live versions only: a story's live version, while it is live.
-        f"FROM {revisions} r JOIN {stories} s ON s.live_revision_id = r.id "
-        "AND s.id = r.story_id "
-        "WHERE s.go_live_at <= %s AND (s.expire_at IS NULL OR s.expire_at > %s) "
-        f"AND r.search_document @@ {any_word} "
-        f"ORDER BY rank DESC, port LIMIT {STORY_LIMIT}) AS top "
-        f"JOIN {revisions} r ON r.id = top.id ORDER BY top.rank DESC, top.port",
+def _queries(text, words):
+    any_word = SearchQuery(words[0], config=SEARCH_CONFIG)
+    for word in words[1:]:
+        any_word |= SearchQuery(word, config=SEARCH_CONFIG)
+    every_word = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    return any_word, every_word
+
+
+def _rank(any_word, every_word):
+    """ts_rank of the document, plus 1.0 where it holds every word."""
+    return SearchRank(F("document"), any_word) + Case(
+        When(document=every_word, then=Value(1.0)),
+        default=Value(0.0),
+        output_field=FloatField(),
     )
 
 
-# What a registry hit is read with (ports.search._registry_hit).
-REGISTRY_HIT_COLUMNS = (
+class _SnippetSource(Func):
+    """
+    The text a story's snippet is cut from: the English summary, FAQs and
+    body of its content (the JSON column given), up to SNIPPET_SOURCE_CHARS.
+    """
+
+    template = (
+        "left(concat_ws(' ', %(expressions)s #>> '{summary,en}', "
+        "(SELECT string_agg(value, ' ') FROM jsonb_array_elements_text("
+        "jsonb_path_query_array(%(expressions)s, '$.faqs[*].*.en'))), "
+        f"%(expressions)s #>> '{{body,en}}'), {SNIPPET_SOURCE_CHARS})"
+    )
+    output_field = TextField()
+
+
+class _GroupHeadline(SearchHeadline):
+    """
+    ts_headline of a column the query groups by. Not a grouping key itself:
+    it is then evaluated once per group, after the sort and LIMIT, rather
+    than for every matching row before grouping.
+    """
+
+    def get_group_by_cols(self):
+        return []
+
+
+def _postgres_search(results, text, words, *, language, now):
+    any_word, every_word = _queries(text, words)
+    _story_hits(results, any_word, every_word, language=language, now=now)
+    _registry_hits(results, any_word, every_word)
+
+
+def _story_hits(results, any_word, every_word, *, language, now):
+    """The top live stories and the count of all: one query."""
+    now = now or timezone.now()
+    # Evaluated for the hits shown only (see above).
+    shown = JSONObject(
+        titles=KeyTransform("title", "content"),
+        summaries=KeyTransform("summary", "content"),
+        snippet=SearchHeadline(
+            _SnippetSource("content"),
+            any_word,
+            config=SEARCH_CONFIG,
+            **STORY_SNIPPET_OPTIONS,
+        ),
+    )
+    top = list(
+        StoryRevision.objects.alias(document=_document(StoryRevision))
+        # Live versions, by Story.objects.live()'s rule, through one join.
+        .filter(
+            Q(story__expire_at__isnull=True) | Q(story__expire_at__gt=now),
+            story__live_revision=F("pk"),
+            story__go_live_at__lte=now,
+            document=any_word,
+        )
+        .annotate(
+            port=F("story__port_id"),
+            rank=_rank(any_word, every_word),
+            total=Window(Count("*")),
+            shown=shown,
+        )
+        .order_by("-rank", "port")
+        .values_list("port", "rank", "total", "shown")[:STORY_LIMIT]
+    )
+    results.story_count = top[0][2] if top else 0
+    results.stories = [
+        StoryHit(
+            port=port,
+            title=localize(shown["titles"] or {}, language),
+            summary=localize(shown["summaries"] or {}, language),
+            snippet=highlight(shown["snippet"] or ""),
+            rank=rank,
+        )
+        for port, rank, _total, shown in top
+    ]
+
+
+REGISTRY_HIT_FIELDS = (
     "service_name",
     "port_low",
     "port_high",
     "description",
     "assignee",
     "status",
-    "rank",
-    "transports",
 )
 
 
-@cache
-def _registry_sql(word_count: int):
+def _registry_hits(results, any_word, every_word):
     """
-    Top registry entries, entries differing only in transport taken as one,
-    withdrawn ones last, with their count and highlighted descriptions.
+    The top registry entries, entries differing only in transport taken as
+    one, withdrawn ones last, and the count of all: one query.
     """
-    any_word = _any_word_sql(word_count)
-    every_word = f"websearch_to_tsquery('{SEARCH_CONFIG}', %s)"
-    assignments = plain_sql.table(Assignment)
-    withdrawn = "CASE WHEN status = %s THEN 1 ELSE 0 END"
-    return (
-        (
-            *(f"hit.{name}" for name in (*REGISTRY_HIT_COLUMNS, "total")),
-            f"ts_headline('{SEARCH_CONFIG}', a.description, {any_word}, %s)",
-        ),
-        "FROM (SELECT service_name, port_low, port_high, description, assignee, "
-        f"status, {withdrawn} AS withdrawn, max(ts_rank(search_document, "
-        f"{any_word}) + CASE WHEN search_document @@ {every_word} THEN 1.0 "
-        "ELSE 0.0 END) AS rank, "
-        "coalesce(array_agg(DISTINCT transport), '{}') AS transports, "
-        "min(id) AS first, COUNT(*) OVER () AS total "
-        f"FROM {assignments} WHERE search_document @@ {any_word} "
-        "GROUP BY 1, 2, 3, 4, 5, 6, 7 "
-        "ORDER BY withdrawn, rank DESC, port_low, service_name "
-        f"LIMIT {REGISTRY_LIMIT}) AS hit "
-        f"JOIN {assignments} a ON a.id = hit.first "
-        "ORDER BY hit.withdrawn, hit.rank DESC, hit.port_low, hit.service_name",
-    )
-
-
-def _postgres_reads(text, words, *, now) -> list[plain_sql.Read]:
-    """The two reads of a word search: stories and registry, one statement."""
-    now = now or timezone.now()
-    count = len(words)
-    stories = plain_sql.Read(
-        StoryRevision,
-        *_stories_sql(count),
-        # Columns (the headline), then the ranking subquery's parameters.
-        (*words, STORY_SNIPPET_OPTIONS, *words, text, now, now, *words),
-        (None,) * 6,
-    )
-    registry = plain_sql.Read(
-        Assignment,
-        *_registry_sql(count),
-        (
-            *words,
-            REGISTRY_SNIPPET_OPTIONS,
-            AssignmentStatus.WITHDRAWN.value,
-            *words,
-            text,
-            *words,
-        ),
-        (None,) * 10,
-    )
-    return [stories, registry]
-
-
-def _postgres_search(results, text, words, *, language, now):
-    stories, registry = plain_sql.fetch_all(_postgres_reads(text, words, now=now))
-    results.story_count = stories[0][2] if stories else 0
-    results.stories = [
-        StoryHit(
-            port=port,
-            title=localize(titles or {}, language),
-            summary=localize(summaries or {}, language),
-            snippet=highlight(snippet or ""),
-            rank=rank,
+    top = list(
+        Assignment.objects.alias(document=_document(Assignment))
+        .filter(document=any_word)
+        .values(*REGISTRY_HIT_FIELDS)
+        .annotate(
+            rank=Max(_rank(any_word, every_word)),
+            transports=ArrayAgg("transport", distinct=True, default=[]),
+            total=Window(Count("*")),
+            snippet=_GroupHeadline(
+                "description",
+                any_word,
+                config=SEARCH_CONFIG,
+                **REGISTRY_SNIPPET_OPTIONS,
+            ),
         )
-        for port, rank, _total, titles, summaries, snippet in stories
-    ]
-    hit_size = len(REGISTRY_HIT_COLUMNS)
-    results.registry_count = registry[0][hit_size] if registry else 0
+        # False sorts before true: withdrawn entries last.
+        .order_by(
+            Exact(F("status"), AssignmentStatus.WITHDRAWN),
+            "-rank",
+            "port_low",
+            "service_name",
+        )[:REGISTRY_LIMIT]
+    )
+    results.registry_count = top[0]["total"] if top else 0
     results.registry = [
-        _registry_hit(
-            dict(zip(REGISTRY_HIT_COLUMNS, row[:hit_size], strict=True)),
-            highlight(row[hit_size + 1] or ""),
-        )
-        for row in registry
+        _registry_hit(row, highlight(row["snippet"] or "")) for row in top
     ]
 
 

@@ -9,6 +9,7 @@ import time
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ports import importing, search, services
 from ports.choices import AssignmentStatus
@@ -237,27 +238,74 @@ def test_documents_are_generated_and_indexed(demo):
     assert re.search(r"'wallac':\d+C", document)
 
 
+def _match_condition(sql, table):
+    """The `<document> @@ <query>` condition a search query filters `table` on."""
+    start = sql.index(f'("{table}".search_document) @@ (')
+    depth = 0
+    for end in range(sql.index("@@ (", start) + 3, len(sql)):
+        depth += {"(": 1, ")": -1}.get(sql[end], 0)
+        if depth == 0:
+            return sql[start : end + 1]
+    raise AssertionError(sql)
+
+
 @on_postgresql
 def test_word_searches_use_the_gin_indexes(demo):
-    # The condition both reads filter on (ports.search._stories_sql and
-    # _registry_sql) can be answered from the GIN index.
-    words = ["license", "manager"]
+    # The condition both queries filter on can be answered from the GIN
+    # index, and the registry's whole query is (the stories' query starts
+    # from the three live stories of the demo, fewer than any index would give).
+    with CaptureQueriesContext(connection) as queries:
+        search.search("license manager", language="en")
+    stories_sql, registry_sql = (query["sql"] for query in queries.captured_queries)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        for table in ("ports_storyrevision", "ports_assignment"):
-            cursor.execute(
-                f"EXPLAIN SELECT id FROM {table} "  # noqa: S608
-                f"WHERE search_document @@ {search._any_word_sql(len(words))}",
-                words,
-            )
+        for table, sql in (
+            ("ports_storyrevision", stories_sql),
+            ("ports_assignment", registry_sql),
+        ):
+            condition = _match_condition(sql, table)
+            cursor.execute(f"EXPLAIN SELECT id FROM {table} WHERE {condition}")  # noqa: S608
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert f"{table}_search_document" in plan, plan
-        # The registry's whole read too (the stories' read starts from the
-        # three live stories of the demo, fewer than any index would give).
-        registry = search._postgres_reads(" ".join(words), words, now=None)[1]
-        cursor.execute(f"EXPLAIN {registry.sql}", registry.params)
+        cursor.execute(f"EXPLAIN {registry_sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "ports_assignment_search_document" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("text", "postgresql", "other"),
+    [
+        # Stories and the registry (the fallback: counts, hits and transports).
+        ("AppleTalk license manager", 2, 5),
+        # And the exact service name.
+        ("aspeclmd", 3, 6),
+    ],
+)
+def test_a_word_search_reads_in_a_fixed_number_of_queries(
+    demo, django_assert_num_queries, text, postgresql, other
+):
+    expected = postgresql if connection.vendor == "postgresql" else other
+    with django_assert_num_queries(expected):
+        results = search.search(text, language="en")
+    assert results.stories and results.registry
+
+
+@on_postgresql
+def test_snippets_are_made_for_the_hits_shown_only(demo):
+    with CaptureQueriesContext(connection) as queries:
+        results = search.search("license manager", language="en")
+    assert results.story_count == len(results.stories) == 3
+    assert results.registry_count > 0
+    for query in queries.captured_queries:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN VERBOSE {query['sql']}")
+            plan = [row[0] for row in cursor.fetchall()]
+        # ts_headline is computed above the sort (under the LIMIT), not for
+        # every match below it.
+        sort = next(i for i, line in enumerate(plan) if "->  Sort" in line)
+        assert plan[0].startswith("Limit"), plan
+        assert any("ts_headline" in line for line in plan[:sort]), plan
+        assert not any("ts_headline" in line for line in plan[sort:]), plan
 
 
 @on_postgresql

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ports.cache import tags
-from ports.choices import PORT_MAX, PORT_MIN
 from ports.cache.purging import purge
+from ports.choices import PORT_MAX, PORT_MIN
 
 
 class Command(BaseCommand):
