@@ -150,10 +150,12 @@ def test_a_story_published_through_one_server_is_fresh_on_the_other(two_servers)
     reader = Browser()
     status, before = reader.open(f"{server_b}/ports/4900/")
     assert status == 200 and "Shared-state story" not in before
-    # Now cached in the shared Redis: the same page from either server, and
-    # nothing of this reader's in it.
-    for base in (server_b, server_a) * 3:
-        assert reader.open(f"{base}/ports/4900/")[1] == before
+    # Now cached in the shared Redis: the same page again (each server's has
+    # its own address in its links), and nothing of this reader's in it.
+    first_on_a = reader.open(f"{server_a}/ports/4900/")[1]
+    for _ in range(3):
+        assert reader.open(f"{server_b}/ports/4900/")[1] == before
+        assert reader.open(f"{server_a}/ports/4900/")[1] == first_on_a
     assert reader.cookies == {}
 
     # The reviewer's session lives in the database: both servers know it.
