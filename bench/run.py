@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -61,6 +62,8 @@ SEARCH = "search (4 clients)"
 SEARCH_UNCACHED = "search, uncached"
 NGINX = "nginx static copy"
 FRONT = "port page, front cache"
+# Each run's table is kept here.
+RESULTS = ROOT / "bench" / "results"
 PURGE_ROUNDS = 20
 
 BASE_ENV = {
@@ -401,12 +404,12 @@ def main():
         purge_ms = purge_timing(front_base, paths["story"][-1], front_base)
 
     summary = summarise(rounds)
-    print(
-        f"\n{'scenario':<25} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+    lines = [
+        f"{'scenario':<25} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'÷ minimal':>9} {'÷ nginx':>8} {'errors':>6}"
-    )
+    ]
     for name, row in summary.items():
-        print(
+        lines.append(
             f"{name:<25} {row['rps']:>9.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
             f"{row['to_minimal']:>9.2f} {row['to_nginx']:>8.3f} {row['errors']:>6}"
         )
@@ -417,21 +420,25 @@ def main():
     front_by_round = " ".join(
         f"{r[FRONT]['rps'] / r[NGINX]['rps']:.2f}" for r in rounds
     )
-    ratios = (
-        f"uncached {by_round[UNCACHED]}, cached {by_round[CACHED]}; "
-        f"÷ nginx by round: front {front_by_round}"
-    )
-    print(
-        f"\n{WORKERS} gunicorn workers, {CONCURRENCY} connections "
+    lines += [
+        "",
+        f"{WORKERS} gunicorn workers, {CONCURRENCY} connections "
         f"({SEARCH_CONCURRENCY} for search); {args.rounds} rounds of "
         f"{args.duration} s per scenario (req/s, p50 and ratios: the median "
-        f"round; p99: the worst); ÷ minimal by round: {ratios}; "
-        f"load average {load_before:.2f} before, "
-        f"{os.getloadavg()[0]:.2f} after"
-    )
-    print(f"purge: {PURGE_ROUNDS} publishes, commit to fresh page through Varnish")
-    print()
-    print(summary_line(summary, purge_ms))
+        f"round; p99: the worst); ÷ minimal by round: uncached "
+        f"{by_round[UNCACHED]}, cached {by_round[CACHED]}; ÷ nginx by round: "
+        f"front {front_by_round}; purge: {PURGE_ROUNDS} publishes, commit to "
+        f"fresh page through Varnish; load average {load_before:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after",
+        "",
+        summary_line(summary, purge_ms),
+    ]
+    report = "\n".join(lines)
+    print(f"\n{report}")
+    RESULTS.mkdir(exist_ok=True)
+    kept = RESULTS / f"{time.strftime('%Y-%m-%dT%H%M%S')}.txt"
+    kept.write_text(f"{report}\n")
+    say(f"kept in {kept.relative_to(ROOT)}")
 
 
 def purge_timing(front_base, path, front_location):
