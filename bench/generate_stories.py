@@ -13,7 +13,7 @@ django.setup()
 
 from django.db import transaction  # noqa: E402
 
-from ports import services  # noqa: E402
+from ports.editorial import actions  # noqa: E402
 from ports.models import FAQ, Assignment, Citation, Port, RelatedPort, Story  # noqa: E402
 
 WORDS = (  # noqa: SIM905 (a list literal of 17 words reads worse)
@@ -84,7 +84,7 @@ def main(count):
                     )
                     for i, other in enumerate(rng.sample(numbers, 3))
                 )
-                services.story_publish(story=story, by=None)
+                actions.story_publish(story=story, by=None)
         print(f"  {min(start + 200, count)}/{count}", file=sys.stderr, flush=True)
 
 

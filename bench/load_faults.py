@@ -342,7 +342,7 @@ def stored_votes():
 
 
 def reader_hashes(accepted):
-    """The hashes the site stored for these readers (ports.feedback)."""
+    """The hashes the site stored for these readers (ports.reader.feedback)."""
     os.environ.update(ENV)
     os.environ["DJANGO_SETTINGS_MODULE"] = "portwiki.settings"
     sys.path.insert(0, str(ROOT))
@@ -351,7 +351,7 @@ def reader_hashes(accepted):
     django.setup()
     from django.utils import timezone
 
-    from ports.feedback import reader_hash
+    from ports.reader.feedback import reader_hash
 
     day = timezone.localdate()
     return [

@@ -20,7 +20,7 @@ django.setup()
 from django.db import transaction  # noqa: E402
 from django.utils import translation  # noqa: E402
 
-from ports import services  # noqa: E402
+from ports.editorial import actions  # noqa: E402
 from ports.models import Story  # noqa: E402
 
 TIMEOUT_SECONDS = 10
@@ -50,7 +50,7 @@ def main():
             story = Story.objects.get(port_id=port)
             story.title = title
             story.save()
-            services.story_publish(story=story, by=None)
+            actions.story_publish(story=story, by=None)
         print(f"{fresh_after(url, title, committed[0]) * 1000:.2f}", flush=True)
 
 

@@ -10,4 +10,4 @@ class PortsConfig(AppConfig):
     def ready(self):
         # Purges for the few models editors change outside the workflow
         # services (feedback prompt, known uses).
-        from .cache import receivers  # noqa: F401
+        from ports.cache import receivers  # noqa: F401

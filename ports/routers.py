@@ -17,7 +17,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 
-from .cache import page_cache
+from ports.cache import page_cache
 
 REPLICA = "replica"
 

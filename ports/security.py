@@ -8,6 +8,8 @@ Plain answers to requests that cannot be served, instead of server errors.
   with 413, too many fields or files, broken multipart with 400).
 - server_error answers with 503 and Retry-After while the database cannot be
   reached, so clients and load balancers retry; other errors get a plain 500.
+- client_address is the reader's address behind TRUSTED_PROXY_COUNT proxies,
+  for feedback votes and login lockouts.
 - same_origin_only guards a form that carries no CSRF token (the readers'
   feedback, on pages every reader shares): only the site's own pages may
   post it, by the browser's word (403 otherwise).
@@ -87,6 +89,27 @@ def server_error(request):
     if isinstance(error, OperationalError | InterfaceError):
         return plain_page(503, headers={"Retry-After": str(DATABASE_RETRY_SECONDS)})
     return plain_page(500)
+
+
+# Readers' addresses ----------------------------------------------------------------
+
+
+def client_address(request) -> str:
+    """
+    The reader's address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in
+    front, the address the outermost trusted proxy saw (X-Forwarded-For is
+    read from the right, since a client can put anything on its left).
+    """
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 # Cross-origin posts --------------------------------------------------------------

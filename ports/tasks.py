@@ -17,7 +17,7 @@ from django.urls import translate_url
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from . import importing
+from ports.registry import importing
 
 PROGRESS_KEY = "tasks:progress:{}"
 PROGRESS_SECONDS = 24 * 60 * 60

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import FAQ, FeedbackPrompt, RelatedPort, Story
+from ports.models import FAQ, FeedbackPrompt, RelatedPort, Story
 
 
 @register(Story)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import feeds, preview, views
+from ports.editorial import preview
+from ports.reader import feeds, views
 
 app_name = "ports"
 urlpatterns = [

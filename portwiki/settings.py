@@ -127,13 +127,13 @@ ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "portwiki.urls")
 
 TEMPLATES = [
     # The reader site (templates/jinja2/): Jinja2, which renders a port page
-    # several times faster than Django's engine (ports.templating).
+    # several times faster than Django's engine (ports.reader.templating).
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {
-            "environment": "ports.templating.environment",
+            "environment": "ports.reader.templating.environment",
             "context_processors": ["django.template.context_processors.i18n"],
         },
     },
@@ -215,8 +215,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache, keeping its Redis clients (ports.redis_cache).
-            "BACKEND": "ports.redis_cache.PooledClientRedisCache",
+            # Django's RedisCache, keeping its Redis clients (ports.cache.redis).
+            "BACKEND": "ports.cache.redis.PooledClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portwiki",
             # A Redis that stops answering costs a request half a second at
@@ -254,7 +254,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
 # The reader's address as feedback votes see it: behind TRUSTED_PROXY_COUNT
 # proxies, from X-Forwarded-For, read from the right (the left is the client's).
-AXES_CLIENT_IP_CALLABLE = "ports.feedback.client_address"
+AXES_CLIENT_IP_CALLABLE = "ports.security.client_address"
 
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,8 +4,8 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from ports.admin.translations import translation_completeness
-from ports.sitemaps import sitemaps
-from ports.views import robots_txt, shared_listing
+from ports.reader.sitemaps import sitemaps
+from ports.reader.views import robots_txt, shared_listing
 
 # Plain pages that need no database: see ports.security.
 handler400 = "ports.security.bad_request"

@@ -13,7 +13,7 @@ def _compiled_catalogues():
     language (Pashto above all, which it has no catalogue of its own for)
     only when one exists.
     """
-    from ports.i18n import compile_catalogues
+    from ports.languages import compile_catalogues
 
     compile_catalogues()
 

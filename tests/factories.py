@@ -2,7 +2,7 @@
 
 import itertools
 
-from ports import services
+from ports.editorial import actions
 from ports.models import FAQ, Citation, Port, RelatedPort, Story
 
 _counter = itertools.count(1)
@@ -46,7 +46,7 @@ def make_published_story(number=None, **fields):
     story = make_story(number, **fields)
     make_citation(story)
     make_faq(story)
-    return services.story_publish(story=story, by=None)
+    return actions.story_publish(story=story, by=None)
 
 
 def registry_csv(*rows, header=None):
@@ -127,8 +127,8 @@ def admin_form_data(response):
 
 def make_assignment(service_name, port_low, port_high=None, transport="tcp", **fields):
     """A registry assignment as an import would store it (status from the name)."""
-    from ports import registry
     from ports.models import Assignment
+    from ports.registry import iana_csv
 
     values = {
         "service_name": service_name,
@@ -139,8 +139,8 @@ def make_assignment(service_name, port_low, port_high=None, transport="tcp", **f
         **fields,
     }
     values.setdefault(
-        "status", registry.status_for(service_name, values["description"])
+        "status", iana_csv.status_for(service_name, values["description"])
     )
     return Assignment.objects.create(
-        registry_key=registry.natural_key(values), **values
+        registry_key=iana_csv.natural_key(values), **values
     )

@@ -14,8 +14,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from ports import services
 from ports.choices import KnownUseKind
+from ports.editorial import actions
 from ports.models import (
     FeedbackPrompt,
     FeedbackVote,
@@ -25,8 +25,7 @@ from ports.models import (
     StoryRevision,
     StoryTransition,
 )
-
-from .factories import (
+from tests.factories import (
     make_assignment,
     make_citation,
     make_published_story,
@@ -149,11 +148,11 @@ def world(db):
     in_review = make_story(4323, title="A story in review")
     for story in (draft, in_review):
         make_citation(story)
-    services.story_submit(story=in_review, by=users["editor"])
-    services.story_submit(story=draft, by=users["editor"])
-    services.story_send_back(story=draft, by=users["reviewer"], comment="More")
+    actions.story_submit(story=in_review, by=users["editor"])
+    actions.story_submit(story=draft, by=users["editor"])
+    actions.story_send_back(story=draft, by=users["reviewer"], comment="More")
     make_assignment("http", 80)
-    from ports import importing
+    from ports.registry import importing
 
     importing.import_registry(
         registry_csv(["http", "80", "tcp", "World Wide Web HTTP"]), file_name="r.csv"

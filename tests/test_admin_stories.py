@@ -5,11 +5,10 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
-from ports import services
 from ports.choices import StoryStatus
+from ports.editorial import actions
 from ports.models import Assignment, ImportRun, RegistryChange, Story, StoryTransition
-
-from .factories import (
+from tests.factories import (
     admin_form_data,
     make_citation,
     make_faq,
@@ -218,12 +217,10 @@ def test_admin_index_shows_each_role_its_work_queues(client, editor, reviewer):
     sent_back.authors.add(editor)
     sent_back.status = StoryStatus.IN_REVIEW
     sent_back.save()
-    services.story_send_back(story=sent_back, by=reviewer, comment="Needs sources")
+    actions.story_send_back(story=sent_back, by=reviewer, comment="Needs sources")
     scheduled = make_story(5003, title="Scheduled story")
     make_citation(scheduled)
-    services.story_publish(
-        story=scheduled, by=None, at=now + timezone.timedelta(days=2)
-    )
+    actions.story_publish(story=scheduled, by=None, at=now + timezone.timedelta(days=2))
     stale = make_published_story(5004, title="Old story")
     Story.objects.filter(pk=stale.pk).update(
         last_reviewed_at=now - timezone.timedelta(days=400)
@@ -269,7 +266,7 @@ def test_change_page_shows_the_audit_trail_and_the_sent_back_comment(
     client, editor, reviewer
 ):
     story = make_story(5100, status=StoryStatus.IN_REVIEW)
-    services.story_send_back(story=story, by=reviewer, comment="Cite the RFC <please>")
+    actions.story_send_back(story=story, by=reviewer, comment="Cite the RFC <please>")
     client.force_login(editor)
     html = client.get(change_url(story)).content.decode()
     assert 'id="audit-trail"' in html
@@ -378,7 +375,7 @@ def test_a_save_that_loses_the_race_after_the_check_is_refused_too(client, edito
     client.force_login(editor)
     data = admin_form_data(client.get(change_url(story)))
     data["title_en"] = "Mine"
-    real_lock = services.story_lock
+    real_lock = actions.story_lock
     calls = []
 
     def lock_then_lose_the_race(*, story_id, expected_version):
@@ -391,7 +388,7 @@ def test_a_save_that_loses_the_race_after_the_check_is_refused_too(client, edito
             return None
         return real_lock(story_id=story_id, expected_version=expected_version)
 
-    with mock.patch.object(services, "story_lock", lock_then_lose_the_race):
+    with mock.patch.object(actions, "story_lock", lock_then_lose_the_race):
         response = client.post(change_url(story), data)
     assert response.status_code == 200
     assert (

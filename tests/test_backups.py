@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from ports import importing, services
+from ports.editorial import actions
 from ports.models import (
     FeedbackVote,
     ImportRun,
@@ -32,8 +32,8 @@ from ports.models import (
     StoryRevision,
     StoryTransition,
 )
-
-from .factories import (
+from ports.registry import importing
+from tests.factories import (
     make_citation,
     make_faq,
     make_published_story,
@@ -83,8 +83,8 @@ def build_content():
     draft = make_story(22, title="Port 22: SSH", body="Tatu Ylönen.[^1]")
     make_citation(draft)
     make_faq(draft)
-    services.story_submit(story=draft, by=editor)
-    services.story_send_back(story=draft, by=reviewer, comment="Add the 1995 date")
+    actions.story_submit(story=draft, by=editor)
+    actions.story_send_back(story=draft, by=reviewer, comment="Add the 1995 date")
     FeedbackVote.objects.create(
         port_id=80, language="ja", helpful=False, client_hash="h1", day="2025-03-01"
     )

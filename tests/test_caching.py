@@ -17,13 +17,19 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
-from ports import importing, pages, services, views
 from ports.cache import tags
 from ports.cache.page_cache import PageCache, directives
 from ports.cache.purging import purge
+from ports.editorial import actions
 from ports.models import FeedbackPrompt, Story
-
-from .factories import make_assignment, make_published_story, make_user, registry_csv
+from ports.reader import page_data, views
+from ports.registry import importing
+from tests.factories import (
+    make_assignment,
+    make_published_story,
+    make_user,
+    registry_csv,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -220,16 +226,16 @@ def test_a_page_built_while_a_change_commits_is_not_kept(client, monkeypatch):
     A reader's request reads the data, a change commits and purges, then the
     request would store what it read under the new tokens: it must not.
     """
-    real_port_page = pages.port_page
+    real_port_page = page_data.port_page
 
     def port_page_during_a_change(number, **kwargs):
         page = real_port_page(number, **kwargs)
         PageCache().purge(tags.ports_changed([number]))  # committed meanwhile
         return page
 
-    monkeypatch.setattr(views.pages, "port_page", port_page_during_a_change)
+    monkeypatch.setattr(views.page_data, "port_page", port_page_during_a_change)
     client.get("/ports/4113/")
-    monkeypatch.setattr(views.pages, "port_page", real_port_page)
+    monkeypatch.setattr(views.page_data, "port_page", real_port_page)
     assert queries_of(client, "/ports/4113/") > 0  # not kept: built again
     assert queries_of(client, "/ports/4113/") == 0
 
@@ -250,7 +256,7 @@ def test_publishing_a_new_version_replaces_the_cached_page(client):
     story.title = "Second version"
     story.save()
     assert "First version" in body(client.get("/ports/4120/"))  # a draft: unchanged
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     assert "Second version" in body(client.get("/ports/4120/"))
     assert "Second version" in body(client.get("/"))
 
@@ -264,7 +270,7 @@ def test_a_purge_happens_again_after_commit(django_capture_on_commit_callbacks):
 def test_unpublishing_removes_the_story_from_the_cached_page(client):
     story = make_published_story(4121, title="Soon gone")
     assert "Soon gone" in body(client.get("/ports/4121/"))
-    services.story_unpublish(story=story, by=make_user("chief", is_superuser=True))
+    actions.story_unpublish(story=story, by=make_user("chief", is_superuser=True))
     assert "Soon gone" not in body(client.get("/ports/4121/"))
 
 
@@ -345,7 +351,7 @@ def test_etag_changes_when_the_page_does(client):
     etag = client.get("/ports/4130/")["ETag"]
     story.title = "After"
     story.save()
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     response = client.get("/ports/4130/", HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200 and response["ETag"] != etag
 
@@ -386,7 +392,7 @@ def redis_down(settings):
         port = sock.getsockname()[1]  # closed again: nothing listens there
     settings.CACHES = {
         "default": {
-            "BACKEND": "ports.redis_cache.PooledClientRedisCache",
+            "BACKEND": "ports.cache.redis.PooledClientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
@@ -409,7 +415,7 @@ def test_with_redis_down_pages_come_from_the_database(
     story.title = "Published anyway"
     story.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.story_publish(story=story, by=None)
+        actions.story_publish(story=story, by=None)
     assert "Published anyway" in body(client.get("/ports/4140/"))
     (queued,) = default_task_backend.results
     assert queued.kwargs["cache"] == "page-cache"

@@ -9,10 +9,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from ports import importing, services
+from ports.editorial import actions
 from ports.models import FeedbackPrompt, KnownUse
-
-from .factories import (
+from ports.registry import importing
+from tests.factories import (
     make_port,
     make_published_story,
     make_related,
@@ -48,7 +48,7 @@ def test_publishing_refreshes_the_port_its_related_ports_and_listings(editor):
     story = make_story(4400, title="Draft only")
     make_related(story, 4401)
     fill("/ports/4400/", "/ports/4401/", "/ports/4402/", *LISTINGS)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     assert not is_cached("/ports/4400/")
     assert "Draft only" in Client().get("/ports/4400/").content.decode()
     assert not is_cached("/ports/4401/")
@@ -61,10 +61,10 @@ def test_publishing_refreshes_the_port_its_related_ports_and_listings(editor):
 def test_a_new_version_that_drops_a_related_port_refreshes_that_port_too(editor):
     story = make_published_story(4410)
     make_related(story, 4411)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     fill("/ports/4410/", "/ports/4411/", "/ports/4412/")
     story.related_ports.all().delete()
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     assert not is_cached("/ports/4411/")
     assert is_cached("/ports/4412/")
 
@@ -72,9 +72,9 @@ def test_a_new_version_that_drops_a_related_port_refreshes_that_port_too(editor)
 def test_unpublishing_refreshes_exactly_the_story_pages(editor):
     story = make_published_story(4420, title="Going away")
     make_related(story, 4421)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     fill("/ports/4420/", "/ports/4421/", "/ports/4422/", *LISTINGS)
-    services.story_unpublish(story=story, by=editor)
+    actions.story_unpublish(story=story, by=editor)
     assert "Going away" not in Client().get("/ports/4420/").content.decode()
     assert not is_cached("/ports/4421/")
     assert not is_cached("/")
@@ -88,7 +88,7 @@ def test_editing_a_live_story_refreshes_when_the_edit_goes_live(editor):
     story.save()
     # The working copy is not what readers see: the cached page stays right.
     assert is_cached("/ports/4430/")
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     assert "Second words" in Client().get("/ports/4430/").content.decode()
     assert is_cached("/ports/4431/")
 
@@ -96,7 +96,7 @@ def test_editing_a_live_story_refreshes_when_the_edit_goes_live(editor):
 def test_marking_a_live_story_reviewed_refreshes_its_page(editor):
     story = make_published_story(4435)
     fill("/ports/4435/", "/ports/4436/")
-    services.story_mark_reviewed(story=story, by=editor)
+    actions.story_mark_reviewed(story=story, by=editor)
     assert not is_cached("/ports/4435/")
     assert is_cached("/ports/4436/")
 
@@ -138,7 +138,7 @@ def test_an_import_refreshes_touched_nearby_and_related_story_ports():
     importing.import_registry(registry_csv(*registry_rows(*base)), file_name="1.csv")
     story = make_published_story(9000, title="Story relating to 4540")
     make_related(story, 4540)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     far_below, near_below, touched, near_above, far_above = (
         "/ports/4500/",
         "/ports/4525/",
@@ -155,7 +155,7 @@ def test_an_import_refreshes_touched_nearby_and_related_story_ports():
         file_name="2.csv",
     )
     assert "Service 4540, renamed" in Client().get(touched).content.decode()
-    # Nearby ports list 4540 among their neighbours; the story lists its services.
+    # Nearby ports list 4540 among their neighbours; the story lists its actions.
     assert not is_cached(near_below)
     assert not is_cached(near_above)
     assert not is_cached("/ports/9000/")
@@ -181,7 +181,7 @@ def test_an_import_refreshes_stories_whose_live_version_relates_to_a_port():
     importing.import_registry(registry_csv(*registry_rows(*base)), file_name="1.csv")
     story = make_published_story(60010, title="Live relation to 4700")
     make_related(story, 4700)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     story.related_ports.all().delete()  # a draft without the relation
     fill("/ports/60010/", "/ports/60020/")
     importing.import_registry(

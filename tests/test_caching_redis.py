@@ -9,7 +9,7 @@ from django.test import override_settings
 REDIS_URL = os.environ.get("CACHE_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 REDIS = {
     "default": {
-        "BACKEND": "ports.redis_cache.PooledClientRedisCache",
+        "BACKEND": "ports.cache.redis.PooledClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "portwiki-test",
     }

@@ -9,8 +9,8 @@ import re
 import pytest
 from django.test import override_settings
 
-from .factories import make_citation, make_published_story, make_user
-from .test_settings import PRODUCTION, manage
+from tests.factories import make_citation, make_published_story, make_user
+from tests.test_settings import PRODUCTION, manage
 
 INLINE_TAG_RE = re.compile(r"<(script|style)\b([^>]*)>", re.IGNORECASE)
 DATA_BLOCK_RE = re.compile(r'type="application/(ld\+)?json"')

@@ -9,11 +9,10 @@ import tablib
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 
-from ports import importing, registry
 from ports.models import Assignment
-from ports.resources import AssignmentResource
-
-from .factories import registry_csv
+from ports.registry import iana_csv, importing
+from ports.registry.resources import AssignmentResource
+from tests.factories import registry_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +81,7 @@ def exported_rows():
 def test_export_uses_ianas_header_and_column_layout():
     importing.import_registry(registry_csv(*TRICKY), file_name="tricky.csv")
     header, *rows = exported_rows()
-    assert header == list(registry.COLUMNS.values())
+    assert header == list(iana_csv.COLUMNS.values())
     by_name = {row[0]: row for row in rows}
     assert by_name["http"] == [
         "http",
@@ -155,12 +154,12 @@ def test_withdrawn_assignments_are_not_exported():
 
 def test_real_registry_round_trips_through_export():
     path = shared_file("service-names-port-numbers-2025-03-28-LF.csv")
-    original = registry.parse(path.read_bytes())
+    original = iana_csv.parse(path.read_bytes())
     importing.import_registry(path.read_bytes(), file_name=path.name)
     exported = exported_csv().encode()
     plan, _ = importing.import_registry(exported, file_name="export.csv")
     assert plan.summary() == "new=0 changed=0 unchanged=14474 withdrawn=0 invalid=0"
-    again = registry.parse(exported)
+    again = iana_csv.parse(exported)
     assert {row.key: row.values for row in again.rows} == {
         row.key: row.values for row in original.rows
     }
@@ -185,7 +184,7 @@ def test_admin_export_needs_the_export_permission_and_gives_the_iana_layout(clie
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv"
     content = response.content.decode()
-    assert content.splitlines()[0] == ",".join(registry.COLUMNS.values())
+    assert content.splitlines()[0] == ",".join(iana_csv.COLUMNS.values())
     plan = importing.plan_import(content.encode(), file_name="admin-export.csv")
     assert plan.has_changes is False
 

@@ -11,10 +11,9 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from ports import feedback
 from ports.models import FeedbackVote, Story
-
-from .factories import make_published_story, make_user
+from ports.reader import feedback
+from tests.factories import make_published_story, make_user
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 JSON = {"HTTP_ACCEPT": "application/json"}

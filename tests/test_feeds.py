@@ -7,9 +7,10 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from ports import importing, services
+from ports.editorial import actions
 from ports.models import Story
-from ports.sitemaps import RegisteredPortSitemap
+from ports.reader.sitemaps import RegisteredPortSitemap
+from ports.registry import importing
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_an_update_moves_the_story_to_the_top_as_a_new_item(client, demo):
     story = Story.objects.get(port=373)
     story.title = "Port 373: revised"
     story.save()
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     items = xml(client.get("/feeds/stories.rss")).find("channel").findall("item")
     assert items[0].findtext("title") == "Port 373: revised"
     link = items[0].findtext("link")
@@ -80,7 +81,7 @@ def test_an_update_moves_the_story_to_the_top_as_a_new_item(client, demo):
 
 
 def test_feeds_leave_out_drafts(client, demo):
-    from .factories import make_story
+    from tests.factories import make_story
 
     make_story(4600, title="Draft in feed")
     assert b"Draft in feed" not in client.get("/feeds/stories.rss").content

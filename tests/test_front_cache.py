@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from bench.servers import VARNISH_VCL, varnish
-from ports import services
+from ports.editorial import actions
 from ports.models import FeedbackVote
-
-from .factories import make_published_story, make_user
+from tests.factories import make_published_story, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -92,7 +91,7 @@ def test_reader_pages_are_kept_and_fresh_the_moment_a_story_is_published(front):
 
     story.title = "Second title"
     story.save()
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
 
     status, headers, page = front.get("/ports/4800/")
     assert "Second title" in page and not was_hit(headers)

@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from ports import importing, services
 from ports.choices import KnownUseKind
+from ports.editorial import actions
 from ports.models import FAQ, Citation, FeedbackVote, KnownUse, RelatedPort, Story
-
-from .factories import make_port, make_user, registry_csv
+from ports.registry import importing
+from tests.factories import make_port, make_user, registry_csv
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -135,7 +135,7 @@ def hostile_world():
         ),
         file_name=f"{PAYLOADS[0]}.csv",
     )
-    return services.story_publish(story=story, by=None)
+    return actions.story_publish(story=story, by=None)
 
 
 class PageChecker(HTMLParser):
@@ -327,7 +327,7 @@ def test_preview_and_admin_render_hostile_content_inert(client, hostile):
 
 def test_admin_refuses_script_urls_for_sources(client, db):
     """Editors cannot store a javascript: or data: link in the first place."""
-    from .factories import admin_form_data, make_story, make_user
+    from tests.factories import admin_form_data, make_story, make_user
 
     story = make_story(4447)
     client.force_login(make_user("edna", role="Editor"))

@@ -13,10 +13,10 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import translation
 
-from ports import i18n, services
+from ports import languages
+from ports.editorial import actions
 from ports.models import FeedbackPrompt, Story
-
-from .factories import make_faq, make_published_story, make_related
+from tests.factories import make_faq, make_published_story, make_related
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 CATALOGUES = {
@@ -185,9 +185,9 @@ def test_catalogues_pass_msgfmt_check(folder):
 def test_catalogues_compile_without_gettext(tmp_path):
     target = tmp_path / "locale"
     shutil.copytree(LOCALE, target, ignore=shutil.ignore_patterns("*.mo"))
-    written = i18n.compile_catalogues(directory=target)
+    written = languages.compile_catalogues(directory=target)
     assert len(written) == len(CATALOGUES)
-    assert i18n.compile_catalogues(directory=target) == []  # up to date
+    assert languages.compile_catalogues(directory=target) == []  # up to date
     catalogue = polib.mofile(str(target / "ps" / "LC_MESSAGES" / "django.mo"))
     assert catalogue.find("Search").msgstr == "لټون"
 
@@ -277,7 +277,7 @@ def test_translated_story_parts_show_in_the_readers_language(client, db):
         related = story.related_ports.get()
         related.note = "Note française"
         related.save()
-    services.story_publish(story=Story.objects.get(pk=story.pk), by=None)
+    actions.story_publish(story=Story.objects.get(pk=story.pk), by=None)
     html = html_of(client.get("/fr/ports/4322/"))
     assert '<h1 lang="fr">Titre français</h1>' in html
     assert '<div class="story-body" lang="fr">' in html
@@ -291,7 +291,7 @@ def test_translated_story_parts_show_in_the_readers_language(client, db):
 
 def test_prompt_fields_are_filled_for_every_language(demo):
     prompt = FeedbackPrompt.objects.get(key="default")
-    for code in i18n.language_codes():
+    for code in languages.language_codes():
         suffix = code.replace("-", "_") if code != "id" else "ind"
         for field in ("question", "yes_label", "no_label", "comment_prompt", "thanks"):
             assert getattr(prompt, f"{field}_{suffix}"), (field, code)
@@ -310,7 +310,7 @@ def test_every_page_head_has_hreflang_alternates_and_x_default(client, demo):
     for path in ("/", "/ports/", "/ports/373/", "/ports/system/", "/services/x11/"):
         links = alternates(html_of(client.get(path)))
         expected = {"x-default": f"http://testserver{path}"}
-        for code in i18n.language_codes():
+        for code in languages.language_codes():
             prefix = "" if code == "en" else f"/{code}"
             expected[code] = f"http://testserver{prefix}{path}"
         assert links == expected, path
@@ -322,7 +322,7 @@ def test_language_switcher_keeps_the_reader_on_the_same_port(client, demo):
     links = dict(re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"', switcher))
     assert links == {
         ("/ports/1381/" if code == "en" else f"/{code}/ports/1381/"): code
-        for code in i18n.language_codes()
+        for code in languages.language_codes()
     }
     assert 'hreflang="ja" lang="ja" dir="ltr" aria-current="true">日本語' in switcher
     arabic = translation.get_language_info("ar")["name_local"]
@@ -343,7 +343,7 @@ def test_sitemap_lists_every_language_with_alternates_and_x_default(client, demo
     assert "<loc>http://testserver/ja/ports/1381/</loc>" in xml
     pashto = xml.split("<loc>http://testserver/ps/ports/1381/</loc>")[1]
     entry = pashto.split("</url>")[0]
-    for code in i18n.language_codes():
+    for code in languages.language_codes():
         prefix = "" if code == "en" else f"/{code}"
         assert (
             f'<xhtml:link rel="alternate" hreflang="{code}" '
@@ -367,6 +367,6 @@ def test_each_language_is_cached_separately_and_both_are_invalidated(client, db)
     with translation.override("en"):  # the English title, whatever was asked last
         story.title = "Second"
         story.save()
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     assert "Second" in html_of(client.get("/ports/4330/"))
     assert "Second" in html_of(client.get("/ja/ports/4330/"))

@@ -11,12 +11,11 @@ from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ports import importing
 from ports.choices import AssignmentStatus
 from ports.models import Assignment, ImportRun, RegistryChange
-
-from .factories import registry_csv
-from .shared_data import shared_file
+from ports.registry import importing
+from tests.factories import registry_csv
+from tests.shared_data import shared_file
 
 pytestmark = pytest.mark.django_db
 
@@ -302,7 +301,7 @@ def test_uploads_over_the_limit_are_refused_before_parsing(
 ):
     settings.REGISTRY_UPLOAD_MAX_BYTES = 100
     parsed = []
-    monkeypatch.setattr(importing.registry, "parse", lambda data: parsed.append(data))
+    monkeypatch.setattr(importing.iana_csv, "parse", lambda data: parsed.append(data))
     response = upload(client, FIRST)
     assert f"The file is {len(FIRST):,} bytes; the limit is 100 bytes" in (
         response.content.decode()

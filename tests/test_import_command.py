@@ -13,8 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from ports.models import Assignment, ImportRun
-
-from .factories import registry_csv
+from tests.factories import registry_csv
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from ports import importing
 from ports.models import Assignment, ImportRun, Port, RegistryChange
-
-from .factories import registry_csv
+from ports.registry import importing
+from tests.factories import registry_csv
 
 HEADER = [
     "Service Name", "Port Number", "Transport Protocol", "Description",

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ports import importing
-
-from .test_importing_safety import (
+from ports.registry import importing
+from tests.test_importing_safety import (
     OLDER,
     Watcher,
     every_row_changed,

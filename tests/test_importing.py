@@ -5,12 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ports import importing
 from ports.admin.filters import RegistryChangedFilter
 from ports.choices import AssignmentStatus, ChangeKind
 from ports.models import Assignment, ImportRun, RegistryChange, Story
-
-from .factories import make_story, registry_csv
+from ports.registry import importing
+from tests.factories import make_story, registry_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +209,7 @@ def test_a_file_of_only_invalid_rows_is_refused_even_when_skipping():
 
 def test_oversized_file_is_refused_before_parsing(settings, monkeypatch):
     settings.REGISTRY_UPLOAD_MAX_BYTES = 50
-    monkeypatch.setattr(importing.registry, "parse", pytest.fail)
+    monkeypatch.setattr(importing.iana_csv, "parse", pytest.fail)
     with pytest.raises(importing.ImportRefused, match="the limit is 50 bytes"):
         import_rows(BASE)
     assert not Assignment.objects.exists()

@@ -2,7 +2,7 @@
 The two real registry exports in ../shared/data/, imported end to end.
 
 Expected counts are worked out here from the files with the csv module alone,
-independently of ports.registry, and compared with what the import did.
+independently of ports.registry.iana_csv, and compared with what the import did.
 """
 
 import csv
@@ -12,11 +12,10 @@ import re
 import pytest
 from django.db.models import Count
 
-from ports import importing
 from ports.choices import AssignmentStatus, ChangeKind
 from ports.models import Assignment, ImportRun, RegistryChange
-
-from .shared_data import NEWER, OLDER, shared_file
+from ports.registry import importing
+from tests.shared_data import NEWER, OLDER, shared_file
 
 pytestmark = pytest.mark.django_db
 

@@ -20,10 +20,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from ports import importing
 from ports.models import Assignment, ImportRun, RegistryChange
-
-from .shared_data import NEWER, OLDER, shared_file
+from ports.registry import importing
+from tests.shared_data import NEWER, OLDER, shared_file
 
 
 def every_row_changed(path, target):

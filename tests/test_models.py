@@ -3,8 +3,7 @@ from django.db import IntegrityError, transaction
 
 from ports.choices import AssignmentStatus, RangeClass
 from ports.models import Assignment, Port
-
-from .factories import make_port
+from tests.factories import make_port
 
 pytestmark = pytest.mark.django_db
 

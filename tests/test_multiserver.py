@@ -19,8 +19,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
 from ports.choices import StoryStatus
-
-from .factories import make_citation, make_story, make_user
+from tests.factories import make_citation, make_story, make_user
 
 REDIS_URL = os.environ.get("MULTISERVER_REDIS_URL", "redis://127.0.0.1:6379/12")
 ROOT = Path(settings.BASE_DIR)

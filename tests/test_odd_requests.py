@@ -10,8 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from ports.models import FeedbackVote
-
-from .factories import make_published_story
+from tests.factories import make_published_story
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0"
 

@@ -1,4 +1,4 @@
-"""ports.pages: what each page is built from, in a fixed number of queries."""
+"""ports.reader.page_data: what each page is built from, in fixed query counts."""
 
 from datetime import timedelta
 
@@ -7,11 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ports import importing, pages, services
 from ports.choices import AssignmentStatus, ChangeKind, KnownUseKind
+from ports.editorial import actions
 from ports.models import FeedbackPrompt, KnownUse, Story
-
-from .factories import (
+from ports.reader import page_data
+from ports.registry import importing
+from tests.factories import (
     make_assignment,
     make_citation,
     make_faq,
@@ -44,7 +45,7 @@ def rich_story(number, *, citations, faqs, related, uses):
             source_url="https://example.org/",
             position=position,
         )
-    return services.story_publish(story=story, by=None)
+    return actions.story_publish(story=story, by=None)
 
 
 def page_queries(client, number):
@@ -73,7 +74,7 @@ def test_port_page_query_count_is_fixed_whatever_the_amount_of_content(
     # prompt; the nearest registered ports below and above.
     for number in (2000, 3000):
         with django_assert_num_queries(6):
-            pages.port_page(number, language="en")
+            page_data.port_page(number, language="en")
     assert page_queries(client, 2000) == page_queries(client, 3000)
     html = client.get("/ports/3000/").content.decode()
     assert html.count('class="fact') == 22  # 20 services + wide + hist
@@ -87,11 +88,11 @@ def test_port_page_without_story_needs_the_same_queries(
 ):
     make_assignment("lonely", 5000)
     with django_assert_num_queries(6):
-        page = pages.port_page(5000, language="en")
+        page = page_data.port_page(5000, language="en")
     assert page.story is None and page.facts
     # Without a registry entry there is no history to read.
     with django_assert_num_queries(5):
-        page = pages.port_page(65535, language="en")
+        page = page_data.port_page(65535, language="en")
     assert page.facts == [] and page.history == []
     assert client.get("/ports/5000/").status_code == 200
     assert client.get("/ports/65535/").status_code == 200
@@ -101,7 +102,7 @@ def test_registry_facts_merge_transports_of_identical_rows():
     make_assignment("svc", 100, transport="udp", assignee="[A]")
     make_assignment("svc", 100, transport="tcp", assignee="[A]")
     make_assignment("svc", 100, transport="sctp", assignee="[B]")
-    facts = pages.port_page(100, language="en").facts
+    facts = page_data.port_page(100, language="en").facts
     assert [(f.service_name, f.transports, f.assignee) for f in facts] == [
         ("svc", ["tcp", "udp"], "[A]"),
         ("svc", ["sctp"], "[B]"),
@@ -117,7 +118,7 @@ def test_port_page_facts_list_current_entries_before_reserved_and_withdrawn():
         "gone", 200, status=AssignmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
     )
     make_assignment("here", 200)
-    page = pages.port_page(200, language="en")
+    page = page_data.port_page(200, language="en")
     assert [fact.service_name or fact.description for fact in page.facts] == [
         "here",
         "Reserved",
@@ -135,14 +136,14 @@ def test_neighbours_stay_in_the_range_class_and_merge_transports():
     make_assignment("", 1050, description="Unassigned")
     make_assignment("after", 1060)
     make_assignment("far", 1070)
-    page = pages.port_page(1035, language="en")
+    page = page_data.port_page(1035, language="en")
     assert [n.port_low for n in page.neighbours_below] == [1030]
     assert [(n.port_low, n.port_high) for n in page.neighbours_above] == [
         (1040, 1049),
         (1060, 1060),
         (1070, 1070),
     ]
-    system = pages.port_page(1010, language="en")
+    system = page_data.port_page(1010, language="en")
     assert [(n.port_low, n.services) for n in system.neighbours_below] == [
         (1000, ["low"])
     ]
@@ -153,21 +154,21 @@ def test_matching_numbers_counts_ranges_for_every_number_they_cover():
     make_assignment("x", 10, 14, transport="udp")
     make_assignment("y", 12, transport="tcp")
     make_assignment("", 20, 29, transport="", description="Unassigned")
-    filters = pages.PortFilters
-    assert pages.matching_numbers(0, 100, filters(transport="udp")) == [
+    filters = page_data.PortFilters
+    assert page_data.matching_numbers(0, 100, filters(transport="udp")) == [
         10,
         11,
         12,
         13,
         14,
     ]
-    assert pages.matching_numbers(0, 100, filters(status="unassigned")) == list(
+    assert page_data.matching_numbers(0, 100, filters(status="unassigned")) == list(
         range(20, 30)
     )
-    assert pages.matching_numbers(11, 12, filters(status="assigned")) == [11, 12]
-    no_entry = pages.matching_numbers(0, 30, filters(status=pages.NO_ENTRY))
+    assert page_data.matching_numbers(11, 12, filters(status="assigned")) == [11, 12]
+    no_entry = page_data.matching_numbers(0, 30, filters(status=page_data.NO_ENTRY))
     assert no_entry == [*range(0, 10), 15, 16, 17, 18, 19, 30]
-    assert list(pages.matching_numbers(5, 7, filters())) == [5, 6, 7]
+    assert list(page_data.matching_numbers(5, 7, filters())) == [5, 6, 7]
 
 
 def test_port_rows_show_entries_of_far_apart_numbers_in_three_queries(
@@ -177,7 +178,7 @@ def test_port_rows_show_entries_of_far_apart_numbers_in_three_queries(
     make_assignment("wide", 1000, 1900)
     make_assignment("far", 40000)
     with django_assert_num_queries(3):
-        rows = pages.port_rows([10, 1500, 40000, 50000], language="en")
+        rows = page_data.port_rows([10, 1500, 40000, 50000], language="en")
     assert [[f.service_name for f in row.facts] for row in rows] == [
         ["near"],
         ["wide"],
@@ -189,12 +190,12 @@ def test_port_rows_show_entries_of_far_apart_numbers_in_three_queries(
 def test_story_cards_read_the_live_snapshot_only():
     story = make_story(7000, title="Live title", summary="Live summary")
     make_citation(story)
-    story = services.story_publish(story=story, by=None)
+    story = actions.story_publish(story=story, by=None)
     story.title = "Draft title"
     story.save()
-    cards = pages.recent_stories(language="en")
+    cards = page_data.recent_stories(language="en")
     assert [str(card.title) for card in cards] == ["Live title"]
-    assert pages.recent_stories(language="en", updates=True) == []
+    assert page_data.recent_stories(language="en", updates=True) == []
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
@@ -206,7 +207,7 @@ def test_port_page_shows_the_live_version_in_the_readers_language(language):
     story = rich_story(3000, citations=3, faqs=2, related=2, uses=2)
     Story.objects.filter(pk=story.pk).update(title_de="Die Geschichte von 3000")
     story.refresh_from_db()
-    story = services.story_publish(story=story, by=None)
+    story = actions.story_publish(story=story, by=None)
     # The working copy moves on; readers keep the published version.
     story.title = "Draft title"
     story.body = "Draft body.[^1]"
@@ -222,7 +223,7 @@ def test_port_page_shows_the_live_version_in_the_readers_language(language):
         thanks="Thanks",
     )
 
-    page = pages.port_page(3000, language=language)
+    page = page_data.port_page(3000, language=language)
 
     title = {"en": "Story of port 3000", "de": "Die Geschichte von 3000"}[language]
     assert (str(page.story_page.title), page.story_page.title.language) == (
@@ -268,7 +269,7 @@ def test_history_lists_the_latest_changes_of_the_ports_assignments_first():
         registry_csv(["keep", "4000", "tcp", "Description 2"], ["other", "4001"]),
         file_name="3.csv",
     )
-    history = pages.port_page(4000, language="en").history
+    history = page_data.port_page(4000, language="en").history
     assert [(entry.kind, entry.service_name) for entry in history] == [
         (ChangeKind.CHANGED, "keep"),
         (ChangeKind.CHANGED, "keep"),
@@ -277,27 +278,27 @@ def test_history_lists_the_latest_changes_of_the_ports_assignments_first():
         (ChangeKind.ADDED, "gone"),
     ]
     assert [entry.port_display for entry in history][:1] == ["4000"]
-    assert pages.port_page(4001, language="en").history[0].service_name == "other"
+    assert page_data.port_page(4001, language="en").history[0].service_name == "other"
 
 
 def test_listing_moments_are_read_in_one_query(django_assert_num_queries):
     now = timezone.now()
     with django_assert_num_queries(1):
-        assert pages.listing_moments(now) == (None, None)
+        assert page_data.listing_moments(now) == (None, None)
     story = make_story(7100)
     make_citation(story)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     expiring = make_story(7101)
     make_citation(expiring)
-    services.story_publish(story=expiring, by=None)
+    actions.story_publish(story=expiring, by=None)
     Story.objects.filter(pk=expiring.pk).update(expire_at=now + timedelta(days=2))
     saved = max(Story.objects.values_list("updated_at", flat=True))
     with django_assert_num_queries(1):
-        assert pages.listing_moments(now) == (saved, now + timedelta(days=2))
+        assert page_data.listing_moments(now) == (saved, now + timedelta(days=2))
     # Expired since: the listings changed then, and change no more by themselves.
     later = now + timedelta(days=3)
     with django_assert_num_queries(1):
-        assert pages.listing_moments(later) == (now + timedelta(days=2), None)
+        assert page_data.listing_moments(later) == (now + timedelta(days=2), None)
 
 
 def test_recent_stories_and_service_pages_read_their_cards_in_one_query(
@@ -306,17 +307,17 @@ def test_recent_stories_and_service_pages_read_their_cards_in_one_query(
     for number in (7200, 7201):
         story = make_story(number, title=f"Live {number}")
         make_citation(story)
-        services.story_publish(story=story, by=None)
+        actions.story_publish(story=story, by=None)
     make_assignment("cardsvc", 7200, 7201)
     with django_assert_num_queries(1):
-        cards = pages.recent_stories(language="de")
+        cards = page_data.recent_stories(language="de")
     assert sorted((card.port, str(card.title)) for card in cards) == [
         (7200, "Live 7200"),
         (7201, "Live 7201"),
     ]
     assert cards[0].title.language == "en"
     with django_assert_num_queries(2):
-        service = pages.service_page("CARDSVC", language="en")
+        service = page_data.service_page("CARDSVC", language="en")
     assert [card.port for card in service.stories] == [7200, 7201]
     assert service.name == "cardsvc"
 
@@ -339,8 +340,8 @@ def test_live_pages_and_previews_name_the_same_services_for_related_ports():
     )
     make_assignment("wide", 4002, port_high=4100)
     make_assignment("zeta", 4002)
-    services.story_publish(story=story, by=None)
-    page = pages.port_page(4000, language="en")
-    expected = pages.related_services([4001, 4002, 4003, 4500])
+    actions.story_publish(story=story, by=None)
+    page = page_data.port_page(4000, language="en")
+    expected = page_data.related_services([4001, 4002, 4003, 4500])
     assert page.related_services == expected
     assert expected == {4001: ["alpha"], 4002: ["wide", "zeta"], 4003: ["wide"]}

@@ -11,11 +11,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from ports import services
 from ports.choices import StoryStatus
+from ports.editorial import actions
 from ports.models import Story, StoryTransition
-
-from .factories import make_citation, make_published_story, make_story, make_user
+from tests.factories import make_citation, make_published_story, make_story, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +42,7 @@ def stories():
     in_review = make_story(9001, title="Story in review", status=StoryStatus.IN_REVIEW)
     make_citation(in_review)
     published = make_published_story(9002, title="Published story")
-    revision = services.story_save_revision(story=draft, by=None)
+    revision = actions.story_save_revision(story=draft, by=None)
     return {
         "draft": draft,
         "in_review": in_review,

@@ -1,9 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from ports import services
-
-from .factories import make_citation, make_story
+from ports.editorial import actions
+from tests.factories import make_citation, make_story
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +59,7 @@ def test_html_in_a_story_body_is_neutralised(client):
         ),
     )
     make_citation(story)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     html = client.get("/ports/4000/").content.decode()
     body = html.split('class="story-body"')[1].split("</section>")[0]
     assert "<script" not in body

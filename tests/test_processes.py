@@ -180,13 +180,13 @@ def read_twice(site, *paths):
 SCHEDULE = """
 from datetime import timedelta
 from django.utils import timezone
-from ports import services
+from ports.editorial import actions
 from ports.models import Story
 story = Story.objects.get(port_id=1381)
 story.title_en = "A scheduled new version"
 story.title_ja = "予定された新しい版"
 story.save()
-services.story_publish(story=story, by=None, at=timezone.now() + timedelta(seconds=2))
+actions.story_publish(story=story, by=None, at=timezone.now() + timedelta(seconds=2))
 """
 
 
@@ -225,7 +225,8 @@ import hashlib
 from pathlib import Path
 from django.conf import settings
 from django.utils.module_loading import import_string
-from ports import importing, tasks
+from ports import tasks
+from ports.registry import importing
 data = Path({path!r}).read_bytes()
 storage = import_string(settings.IMPORT_EXPORT_TMP_STORAGE_CLASS)(
     read_mode="rb", encoding=None
@@ -256,7 +257,7 @@ def test_a_registry_import_in_the_task_worker(site, tmp_path):
 
 IN_REVIEW = """
 from django.contrib.auth.models import Group, User
-from ports import services
+from ports.editorial import actions
 from ports.models import Port, Story
 reviewer = User.objects.create_user(
     "rita", password="a long reviewer password", is_staff=True
@@ -269,7 +270,7 @@ story = Story.objects.create(
     summary="A story written for this test.",
     body="The port's story, in a sentence.",
 )
-services.story_submit(story=story, by=reviewer)
+actions.story_submit(story=story, by=reviewer)
 print(story.pk, Story.objects.get(pk=story.pk).version)
 """
 

@@ -15,11 +15,11 @@ from django.tasks import default_task_backend
 from django.test import Client
 from django.utils import timezone
 
-from ports import importing, services
 from ports.cache import front, purging, tags
+from ports.editorial import actions
 from ports.models import FeedbackPrompt
-
-from .factories import make_published_story, make_story, registry_csv
+from ports.registry import importing
+from tests.factories import make_published_story, make_story, registry_csv
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -83,7 +83,7 @@ def test_publishing_purges_the_story_its_related_ports_and_listings(
     story = make_story(4600, title="Purged story")
     story.related_ports.create(port_id=make_published_story(4601).port_id)
     handler.purges.clear()
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     assert handler.purges == ["listings port-4600 port-4601"]
 
 
@@ -138,7 +138,7 @@ def test_a_front_cache_that_fails_never_fails_the_change(
     story = make_story(4610, title="Still published")
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="ports.cache.purging"):
-        services.story_publish(story=story, by=None)
+        actions.story_publish(story=story, by=None)
     assert time.monotonic() - started < 2.5  # a short timeout, not the cache's pace
     story.refresh_from_db()
     assert story.live_revision_id is not None

@@ -5,17 +5,16 @@ import hashlib
 
 import pytest
 
-from ports import registry
 from ports.choices import AssignmentStatus
+from ports.registry import iana_csv
+from tests.factories import registry_csv
+from tests.shared_data import shared_file
 
-from .factories import registry_csv
-from .shared_data import shared_file
-
-HEADER = list(registry.COLUMNS.values())
+HEADER = list(iana_csv.COLUMNS.values())
 
 
 def only_row(data):
-    parsed = registry.parse(data)
+    parsed = iana_csv.parse(data)
     assert parsed.invalid == []
     assert len(parsed.rows) == 1
     return parsed.rows[0].values
@@ -34,7 +33,7 @@ def test_quoted_multi_line_field_with_bare_lf_inside_crlf_records():
         )
         + "\r\n"
     ).encode()
-    parsed = registry.parse(data)
+    parsed = iana_csv.parse(data)
     assert [row.line for row in parsed.rows] == [2, 4]
     notes = parsed.rows[0].values["assignment_notes"]
     assert notes == 'This is a duplicate of the\n"http" service and should not be used.'
@@ -49,8 +48,8 @@ def test_lf_only_copy_reads_the_same_as_crlf():
     crlf = registry_csv(*rows)
     lf = crlf.replace(b"\r\n", b"\n")
     assert b"\r" not in lf
-    assert [r.values for r in registry.parse(crlf).rows] == [
-        r.values for r in registry.parse(lf).rows
+    assert [r.values for r in iana_csv.parse(crlf).rows] == [
+        r.values for r in iana_csv.parse(lf).rows
     ]
 
 
@@ -60,7 +59,7 @@ def test_crlf_inside_a_field_is_stored_as_lf():
 
 
 def test_port_range_and_named_range():
-    parsed = registry.parse(
+    parsed = iana_csv.parse(
         registry_csv(
             ["x11", "6000-6063", "tcp", "X Window System"],
             ["", "7575-7587", "", "Unassigned"],
@@ -78,7 +77,7 @@ def test_single_port_is_a_range_of_one():
 
 
 def test_row_without_port_keeps_its_description_in_the_key():
-    parsed = registry.parse(
+    parsed = iana_csv.parse(
         registry_csv(
             ["rdp", "", "tcp", "Remote Desktop Protocol"],
             ["rdp", "", "tcp", "Another port-less rdp row"],
@@ -119,7 +118,7 @@ def test_named_rows_are_assigned_whatever_the_description_says():
 
 
 def test_unnamed_rows_on_one_port_stay_apart():
-    parsed = registry.parse(
+    parsed = iana_csv.parse(
         registry_csv(["", "1000", "tcp", "Reserved"], ["", "1000", "tcp", "Unassigned"])
     )
     assert parsed.invalid == []
@@ -127,14 +126,14 @@ def test_unnamed_rows_on_one_port_stay_apart():
 
 
 def test_blank_transport_is_allowed_and_upper_case_is_folded():
-    parsed = registry.parse(
+    parsed = iana_csv.parse(
         registry_csv(["a", "1", "", "No transport"], ["b", "2", "TCP", "Upper"])
     )
     assert [row.values["transport"] for row in parsed.rows] == ["", "tcp"]
 
 
 def test_aliases_on_one_port_and_transport_are_separate_assignments():
-    parsed = registry.parse(
+    parsed = iana_csv.parse(
         registry_csv(
             ["http", "80", "tcp", "World Wide Web HTTP"],
             ["www", "80", "tcp", "World Wide Web HTTP"],
@@ -174,19 +173,19 @@ def test_handles_and_references_run_together_are_kept_verbatim():
         )
     )
     assert values["contact"] == "[Vera_Heinau][Heiko_Schlichting]"
-    assert registry.bracketed_items(values["contact"]) == [
+    assert iana_csv.bracketed_items(values["contact"]) == [
         "Vera_Heinau",
         "Heiko_Schlichting",
     ]
-    assert registry.bracketed_items(values["reference"]) == [
+    assert iana_csv.bracketed_items(values["reference"]) == [
         "RFC3501",
         "RFC9051",
         "see also",
         "https://example.org/imap#x",
         "and notes",
     ]
-    assert registry.bracketed_items("Free text only") == ["Free text only"]
-    assert registry.bracketed_items("") == []
+    assert iana_csv.bracketed_items("Free text only") == ["Free text only"]
+    assert iana_csv.bracketed_items("") == []
 
 
 def test_non_ascii_text_survives():
@@ -242,7 +241,7 @@ def test_invalid_values_are_reported_with_line_column_value_and_reason(
 ):
     bad = ["svc", "100", "tcp", "d", "", "", "", ""]
     bad[column] = value
-    parsed = registry.parse(registry_csv(["ok", "99", "tcp", "fine"], bad))
+    parsed = iana_csv.parse(registry_csv(["ok", "99", "tcp", "fine"], bad))
     assert [row.values["service_name"] for row in parsed.rows] == ["ok"]
     [problem] = parsed.invalid
     assert problem.line == 3
@@ -256,12 +255,12 @@ def test_line_numbers_count_physical_lines_after_multi_line_fields():
         ["a", "1", "tcp", "one\ntwo\nthree"],
         ["b", "abc", "tcp", "bad port"],
     )
-    [problem] = registry.parse(data).invalid
+    [problem] = iana_csv.parse(data).invalid
     assert problem.line == 5
 
 
 def test_row_with_wrong_number_of_columns_is_invalid():
-    parsed = registry.parse(registry_csv(["a", "1", "tcp", "d"], "b,2,tcp,short row"))
+    parsed = iana_csv.parse(registry_csv(["a", "1", "tcp", "d"], "b,2,tcp,short row"))
     [problem] = parsed.invalid
     assert (problem.line, problem.column) == (3, "row")
     assert "has 4 columns, expected 12" in problem.reason
@@ -269,7 +268,7 @@ def test_row_with_wrong_number_of_columns_is_invalid():
 
 
 def test_repeated_assignment_is_invalid_and_names_the_first_line():
-    parsed = registry.parse(
+    parsed = iana_csv.parse(
         registry_csv(["a", "1", "tcp", "d"], ["A", "1", "tcp", "same key, other case"])
     )
     [problem] = parsed.invalid
@@ -278,14 +277,14 @@ def test_repeated_assignment_is_invalid_and_names_the_first_line():
 
 
 def test_whitespace_inside_name_and_description_does_not_change_the_key():
-    first = registry.parse(registry_csv(["", "5", "tcp", "Reserved  for\nlater"]))
-    second = registry.parse(registry_csv(["", "5", "tcp", "Reserved for later"]))
+    first = iana_csv.parse(registry_csv(["", "5", "tcp", "Reserved  for\nlater"]))
+    second = iana_csv.parse(registry_csv(["", "5", "tcp", "Reserved for later"]))
     assert first.rows[0].key == second.rows[0].key
 
 
 def test_blank_lines_are_skipped():
     data = registry_csv(["a", "1", "tcp", "d"]) + b"\r\n,,,,,,,,,,,\r\n\r\n"
-    parsed = registry.parse(data)
+    parsed = iana_csv.parse(data)
     assert len(parsed.rows) == 1 and parsed.invalid == []
 
 
@@ -318,8 +317,8 @@ def test_blank_lines_are_skipped():
     ],
 )
 def test_files_that_are_not_a_registry_csv_are_refused(data, message):
-    with pytest.raises(registry.RegistryFileError) as error:
-        registry.parse(data)
+    with pytest.raises(iana_csv.RegistryFileError) as error:
+        iana_csv.parse(data)
     assert message in str(error.value)
 
 
@@ -340,14 +339,14 @@ def test_files_that_are_not_a_registry_csv_are_refused(data, message):
     ],
 )
 def test_formula_escaping_round_trips(value):
-    escaped = registry.escape_formula(value)
+    escaped = iana_csv.escape_formula(value)
     assert escaped[:1] not in ("=", "+", "-", "@")
-    assert registry.clean_text(escaped) == value
+    assert iana_csv.clean_text(escaped) == value
 
 
 def test_sha256_is_of_the_file_as_given():
     data = registry_csv(["a", "1", "tcp", "d"])
-    assert registry.parse(data).sha256 == hashlib.sha256(data).hexdigest()
+    assert iana_csv.parse(data).sha256 == hashlib.sha256(data).hexdigest()
 
 
 @pytest.mark.parametrize(
@@ -362,7 +361,7 @@ def test_real_files_parse_completely(name, records):
     with open(shared_file(name), newline="", encoding="utf-8") as file:
         independent = sum(1 for row in list(csv.reader(file))[1:] if any(row))
     assert independent == records
-    parsed = registry.parse(data)
+    parsed = iana_csv.parse(data)
     assert parsed.invalid == []
     assert len(parsed.rows) == records
     # Ranges as the file writes them; "4748-4748" is a single port.

@@ -1,13 +1,12 @@
 import pytest
 from django.urls import reverse
 
-from ports import services
 from ports.choices import StoryStatus
-from ports.diffs import revision_diff, word_diff
+from ports.editorial import actions
+from ports.editorial.diffs import revision_diff, word_diff
+from ports.editorial.revisions import story_snapshot
 from ports.models import StoryTransition
-from ports.revisions import story_snapshot
-
-from .factories import (
+from tests.factories import (
     admin_form_data,
     make_citation,
     make_faq,
@@ -68,7 +67,7 @@ def test_revert_restores_text_and_parts_as_a_new_draft_and_keeps_the_live_page()
     make_citation(story, 1, title="Original source")
     make_faq(story, 1, question="First question?")
     make_related(story, 22, note="ssh")
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     story.refresh_from_db()
     first = story.live_revision
 
@@ -78,9 +77,9 @@ def test_revert_restores_text_and_parts_as_a_new_draft_and_keeps_the_live_page()
     make_citation(story, 2)
     story.faqs.all().delete()
     story.related_ports.all().delete()
-    second = services.story_record_save(story=story, by=editor)
+    second = actions.story_record_save(story=story, by=editor)
 
-    services.story_revert(story=story, revision=first, by=editor)
+    actions.story_revert(story=story, revision=first, by=editor)
     story.refresh_from_db()
     assert story.status == StoryStatus.DRAFT
     assert (story.title_en, story.title_de, story.body_en) == (
@@ -108,9 +107,9 @@ def test_revert_restores_text_and_parts_as_a_new_draft_and_keeps_the_live_page()
 def test_revert_refuses_a_revision_of_another_story():
     editor = make_user("edna", role="Editor")
     story, other = make_story(8001), make_story(8002)
-    foreign = services.story_save_revision(story=other, by=None)
+    foreign = actions.story_save_revision(story=other, by=None)
     with pytest.raises(Exception, match="belongs to another story"):
-        services.story_revert(story=story, revision=foreign, by=editor)
+        actions.story_revert(story=story, revision=foreign, by=editor)
 
 
 @pytest.mark.django_db

@@ -11,12 +11,18 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ports import importing, search, services
 from ports.choices import AssignmentStatus
+from ports.editorial import actions
 from ports.models import Assignment, Story, StoryRevision
-
-from .factories import make_assignment, make_citation, make_published_story, make_story
-from .shared_data import DATA, NEWER
+from ports.reader import search
+from ports.registry import importing
+from tests.factories import (
+    make_assignment,
+    make_citation,
+    make_published_story,
+    make_story,
+)
+from tests.shared_data import DATA, NEWER
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +174,7 @@ def test_drafts_and_working_copies_never_show_in_search(client):
     html = client.get("/search/?q=zanzibarquux").content.decode()
     assert "/ports/4300/" not in html and "/ports/4301/" not in html
     assert "0 results" in html
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     from django.core.cache import cache
 
     cache.clear()
@@ -199,7 +205,7 @@ def test_snippets_are_escaped_around_their_highlights(client):
         4500, summary="Uses <b>bold</b> & the quuxword protocol.", body="x[^1]"
     )
     make_citation(story)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     html = client.get("/search/?q=quuxword").content.decode()
     snippet = section(html, "stories-heading").split('class="snippet"')[1]
     # Markup in the text is shown escaped (or, by ts_headline, dropped).

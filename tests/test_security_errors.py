@@ -8,7 +8,7 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.test import Client
 
-from ports import pages
+from ports.reader import page_data
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def fail_with(error):
 
 @pytest.mark.parametrize("error", [OperationalError, InterfaceError])
 def test_database_away_is_a_plain_503(reader, db, monkeypatch, error):
-    monkeypatch.setattr(pages, "listing_moments", fail_with(error))
+    monkeypatch.setattr(page_data, "listing_moments", fail_with(error))
     response = reader.get("/")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
@@ -37,7 +37,7 @@ def test_database_away_is_a_plain_503(reader, db, monkeypatch, error):
 
 
 def test_other_faults_are_a_plain_500(reader, db, monkeypatch):
-    monkeypatch.setattr(pages, "listing_moments", fail_with(RuntimeError))
+    monkeypatch.setattr(page_data, "listing_moments", fail_with(RuntimeError))
     response = reader.get("/")
     assert response.status_code == 500
     body = response.content.decode()

@@ -9,7 +9,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 
-from .factories import make_user
+from tests.factories import make_user
 
 LOGIN = "/admin/login/?next=/admin/"
 

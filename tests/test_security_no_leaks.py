@@ -11,9 +11,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ports import services
-
-from .factories import make_citation, make_faq, make_published_story, make_story
+from ports.editorial import actions
+from tests.factories import make_citation, make_faq, make_published_story, make_story
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0"
 
@@ -30,26 +29,26 @@ def hidden_story(number, word, *, state):
     if state == "draft":
         return story
     if state == "scheduled":
-        return services.story_publish(
+        return actions.story_publish(
             story=story, by=None, at=timezone.now() + timedelta(days=3)
         )
     if state == "expired":
         # Published four days ago, expired yesterday.
-        return services.story_publish(
+        return actions.story_publish(
             story=story,
             by=None,
             now=timezone.now() - timedelta(days=4),
             expire_at=timezone.now() - timedelta(days=1),
         )
     if state == "unpublished":
-        story = services.story_publish(story=story, by=None)
+        story = actions.story_publish(story=story, by=None)
         from django.contrib.auth import get_user_model
 
-        from .factories import make_user
+        from tests.factories import make_user
 
         reviewer = make_user("rita", role="Reviewer")
         assert get_user_model().objects.filter(pk=reviewer.pk).exists()
-        return services.story_unpublish(story=story, by=reviewer)
+        return actions.story_unpublish(story=story, by=reviewer)
     raise AssertionError(state)
 
 
@@ -115,7 +114,7 @@ def sitemap_sections(client):
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "reader"])
 def test_hidden_stories_never_reach_readers(client, hidden, signed_in):
     if signed_in:
-        from .factories import make_user
+        from tests.factories import make_user
 
         client.force_login(make_user("rea", is_staff=False))
     client.defaults["HTTP_USER_AGENT"] = BROWSER

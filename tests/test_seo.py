@@ -7,9 +7,8 @@ from html import unescape
 import pytest
 from django.core.management import call_command
 
-from ports import services
-
-from .factories import make_citation, make_faq, make_story, make_user
+from ports.editorial import actions
+from tests.factories import make_citation, make_faq, make_story, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +118,7 @@ def test_structured_data_cannot_break_out_of_its_script(client):
     story = make_story(4700, title=f"Title {hostile}", summary=hostile, body="x[^1]")
     make_citation(story, title=hostile, url="https://example.org/?a=1&b=<2>")
     make_faq(story, question=f"Q {hostile}?", answer=hostile)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     html = client.get("/ports/4700/").content.decode()
     raw = JSON_LD_RE.findall(html)
     assert len(raw) == 2
@@ -138,7 +137,7 @@ def test_no_structured_data_without_a_story_and_no_faq_page_without_faqs(client)
     assert json_ld(client.get("/ports/4701/").content.decode()) == []
     story = make_story(4702, body="x[^1]")
     make_citation(story)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     blocks = json_ld(client.get("/ports/4702/").content.decode())
     assert [block["@type"] for block in blocks] == ["Article"]
 

@@ -4,11 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ports import services, workflow
 from ports.choices import StoryStatus
+from ports.editorial import actions, workflow
 from ports.models import Story, StoryTransition
-
-from .factories import make_citation, make_published_story, make_story, make_user
+from tests.factories import make_citation, make_published_story, make_story, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +36,7 @@ def last_step(story):
 
 def test_submit_moves_a_draft_to_review_and_records_who_and_why(editor):
     story = ready_story()
-    services.story_submit(story=story, by=editor, comment="Ready")
+    actions.story_submit(story=story, by=editor, comment="Ready")
     story.refresh_from_db()
     assert story.status == StoryStatus.IN_REVIEW
     step = last_step(story)
@@ -55,7 +54,7 @@ def test_submit_refuses_a_story_that_fails_the_checks_and_changes_nothing(editor
     story = make_story(6001, body="No markers here.")
     make_citation(story)
     with pytest.raises(ValidationError) as refused:
-        services.story_submit(story=story, by=editor)
+        actions.story_submit(story=story, by=editor)
     assert refused.value.messages == [
         "Citation 1 (Source 1) is not cited in the English body: add [^1] where it "
         "supports the text, or remove it."
@@ -67,9 +66,9 @@ def test_submit_refuses_a_story_that_fails_the_checks_and_changes_nothing(editor
 
 def test_reviewer_publishes_in_one_update_of_the_story_row(editor, reviewer):
     story = ready_story()
-    services.story_submit(story=story, by=editor)
+    actions.story_submit(story=story, by=editor)
     with CaptureQueriesContext(connection) as queries:
-        services.story_publish(story=story, by=reviewer, comment="Approved")
+        actions.story_publish(story=story, by=reviewer, comment="Approved")
     updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "ports_story"')]
     assert len(updates) == 1 and "live_revision_id" in updates[0]
     story.refresh_from_db()
@@ -84,12 +83,12 @@ def test_publishing_a_new_draft_replaces_the_live_version(editor, reviewer):
     first = story.live_revision
     story.title_en = "Second"
     story.save()
-    services.story_record_save(story=story, by=editor)
+    actions.story_record_save(story=story, by=editor)
     story.refresh_from_db()
     assert story.status == StoryStatus.DRAFT
     assert story.live_revision == first  # still what readers see
-    services.story_submit(story=story, by=editor)
-    services.story_publish(story=story, by=reviewer)
+    actions.story_submit(story=story, by=editor)
+    actions.story_publish(story=story, by=reviewer)
     story.refresh_from_db()
     assert story.live_revision != first
     assert story.live_revision.content["title"]["en"] == "Second"
@@ -98,7 +97,7 @@ def test_publishing_a_new_draft_replaces_the_live_version(editor, reviewer):
 
 def test_saving_without_changes_keeps_a_published_story_published(editor):
     story = make_published_story(6003)
-    revision = services.story_record_save(story=story, by=editor)
+    revision = actions.story_record_save(story=story, by=editor)
     story.refresh_from_db()
     assert story.status == StoryStatus.PUBLISHED
     assert revision.author == editor
@@ -107,12 +106,12 @@ def test_saving_without_changes_keeps_a_published_story_published(editor):
 
 def test_send_back_needs_a_comment_and_returns_the_story_to_draft(editor, reviewer):
     story = ready_story()
-    services.story_submit(story=story, by=editor)
+    actions.story_submit(story=story, by=editor)
     with pytest.raises(ValidationError, match="a comment is required"):
-        services.story_send_back(story=story, by=reviewer, comment="  ")
+        actions.story_send_back(story=story, by=reviewer, comment="  ")
     story.refresh_from_db()
     assert story.status == StoryStatus.IN_REVIEW
-    services.story_send_back(story=story, by=reviewer, comment="Add the 1983 RFC")
+    actions.story_send_back(story=story, by=reviewer, comment="Add the 1983 RFC")
     story.refresh_from_db()
     assert story.status == StoryStatus.DRAFT
     step = last_step(story)
@@ -127,7 +126,7 @@ def test_send_back_needs_a_comment_and_returns_the_story_to_draft(editor, review
 
 def test_unpublish_takes_the_page_down_and_is_logged(reviewer):
     story = make_published_story(6004)
-    services.story_unpublish(story=story, by=reviewer, comment="Wrong port")
+    actions.story_unpublish(story=story, by=reviewer, comment="Wrong port")
     story.refresh_from_db()
     assert story.status == StoryStatus.DRAFT
     assert story.live_revision is None and not story.is_live()
@@ -144,7 +143,7 @@ def test_unpublish_takes_the_page_down_and_is_logged(reviewer):
 def test_mark_reviewed_updates_the_review_date_only(reviewer):
     story = make_published_story(6005)
     live = story.live_revision
-    services.story_mark_reviewed(story=story, by=reviewer, comment="Still right")
+    actions.story_mark_reviewed(story=story, by=reviewer, comment="Still right")
     story.refresh_from_db()
     assert story.live_revision == live and story.status == StoryStatus.PUBLISHED
     assert last_step(story).action == Action.REVIEWED
@@ -166,10 +165,10 @@ def test_steps_from_the_wrong_state_are_refused(reviewer, step, status):
     )
     Story.objects.filter(pk=story.pk).update(status=status)
     service = {
-        "submit": services.story_submit,
-        "publish": services.story_publish,
-        "send_back": services.story_send_back,
-        "unpublish": services.story_unpublish,
+        "submit": actions.story_submit,
+        "publish": actions.story_publish,
+        "send_back": actions.story_send_back,
+        "unpublish": actions.story_unpublish,
     }[step]
     kwargs = {"comment": "why"} if step == "send_back" else {}
     with pytest.raises(ValidationError, match="cannot be"):
@@ -181,10 +180,10 @@ def test_steps_from_the_wrong_state_are_refused(reviewer, step, status):
 def test_editors_cannot_publish_send_back_or_unpublish(editor):
     story = ready_story(status=StoryStatus.IN_REVIEW)
     for service, kwargs in (
-        (services.story_publish, {}),
-        (services.story_send_back, {"comment": "x"}),
-        (services.story_unpublish, {}),
-        (services.story_mark_reviewed, {}),
+        (actions.story_publish, {}),
+        (actions.story_send_back, {"comment": "x"}),
+        (actions.story_unpublish, {}),
+        (actions.story_mark_reviewed, {}),
     ):
         with pytest.raises(PermissionDenied):
             service(story=story, by=editor, **kwargs)
@@ -198,7 +197,7 @@ def test_registry_managers_and_staff_without_a_role_cannot_submit():
     story = ready_story()
     for user in (manager, nobody):
         with pytest.raises(PermissionDenied):
-            services.story_submit(story=story, by=user)
+            actions.story_submit(story=story, by=user)
         assert not workflow.can_edit(user, story)
 
 
@@ -206,23 +205,23 @@ def test_inactive_users_are_refused_even_with_the_role():
     former = make_user("former", role="Reviewer", is_active=False)
     story = ready_story(status=StoryStatus.IN_REVIEW)
     with pytest.raises(PermissionDenied):
-        services.story_publish(story=story, by=former)
+        actions.story_publish(story=story, by=former)
 
 
 def test_a_step_based_on_an_old_version_is_refused(editor):
     story = ready_story()
     Story.objects.filter(pk=story.pk).update(version=5)
-    with pytest.raises(services.StaleStory):
-        services.story_submit(story=story, by=editor, expected_version=4)
+    with pytest.raises(actions.StaleStory):
+        actions.story_submit(story=story, by=editor, expected_version=4)
     story.refresh_from_db()
     assert story.status == StoryStatus.DRAFT
 
 
 def test_claiming_a_version_twice_fails_the_second_time():
     story = ready_story()
-    services.story_claim_version(story=story, expected_version=1)
-    with pytest.raises(services.StaleStory):
-        services.story_claim_version(
+    actions.story_claim_version(story=story, expected_version=1)
+    with pytest.raises(actions.StaleStory):
+        actions.story_claim_version(
             story=Story.objects.get(pk=story.pk), expected_version=1
         )
     assert Story.objects.get(pk=story.pk).version == 2

@@ -15,10 +15,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from ports import importing, tasks
+from ports import tasks
 from ports.models import Assignment, ImportRun
-
-from .factories import make_published_story, registry_csv
+from ports.registry import importing
+from tests.factories import make_published_story, registry_csv
 
 # The worker closes its database connection when it is done, as it would
 # between tasks: each test commits for real (and restores the migrated data).

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote
 
 import polib
@@ -19,8 +20,8 @@ from django.urls import NoReverseMatch, reverse, set_script_prefix, translate_ur
 from django.utils import timezone as django_timezone
 from django.utils import translation
 
-from ports import addresses, i18n, templating
 from ports.management.commands.makemessages import jinja2_messages_as_python
+from ports.reader import addresses, alternates, templating
 
 READER_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "jinja2"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -161,9 +162,11 @@ def test_addresses_refuse_what_reverse_refuses():
 class _Request:
     """The parts of a request page_alternates reads."""
 
-    def __init__(self, path_info, script_name=""):
+    def __init__(self, path_info, script_name="", resolver_match=None):
         self.path_info = path_info
         self.path = script_name + path_info
+        if resolver_match is not None:
+            self.resolver_match = resolver_match
 
 
 @pytest.mark.parametrize("language", ["en", "ja", "pt-br"])
@@ -178,9 +181,9 @@ def test_page_addresses_in_other_languages_are_the_pages_reversed_in_each(
                 path = reverse(name, args=args or None, kwargs=kwargs or None)
                 # A request's path is the address decoded, as servers pass it.
                 path_info = unquote(path[len(script_name) :])
-                alternates = i18n.page_alternates(_Request(path_info, script_name))
-                assert [a.code for a in alternates] == LANGUAGES
-                for alternate in alternates:
+                found = alternates.page_alternates(_Request(path_info, script_name))
+                assert [a.code for a in found] == LANGUAGES
+                for alternate in found:
                     with translation.override(alternate.code):
                         expected = reverse(
                             name, args=args or None, kwargs=kwargs or None
@@ -194,14 +197,20 @@ def test_page_addresses_in_other_languages_are_the_pages_reversed_in_each(
 
 def test_only_a_languages_own_prefix_is_taken_off():
     # /de-at/ is German to get_language_from_path(), but not German's prefix.
-    alternates = i18n._alternates("/de-at/ports/80/", "/de-at/ports/80/", "ports")
-    assert {a.code: a.url for a in alternates}["ja"] == "/ja/de-at/ports/80/"
-    alternates = i18n._alternates("/de/ports/80/", "/de/ports/80/", "ports")
-    assert {a.code: a.url for a in alternates}["ja"] == "/ja/ports/80/"
+    # A reader page's request, as the resolver left it.
+    reader_page = SimpleNamespace(app_name="ports")
+    found = alternates.page_alternates(
+        _Request("/de-at/ports/80/", resolver_match=reader_page)
+    )
+    assert {a.code: a.url for a in found}["ja"] == "/ja/de-at/ports/80/"
+    found = alternates.page_alternates(
+        _Request("/de/ports/80/", resolver_match=reader_page)
+    )
+    assert {a.code: a.url for a in found}["ja"] == "/ja/ports/80/"
 
 
 def test_an_address_that_is_no_page_has_no_alternates():
-    assert i18n.page_alternates(_Request("/no/such/page/")) == []
+    assert alternates.page_alternates(_Request("/no/such/page/")) == []
 
 
 # Filters --------------------------------------------------------------------------

@@ -7,11 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from ports import i18n
+from ports import languages
 from ports.admin.translations import story_gaps
+from ports.editorial import translations
 from ports.models import FAQ, FeedbackPrompt, Story
-
-from .factories import make_faq, make_related, make_story, make_user
+from tests.factories import make_faq, make_related, make_story, make_user
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_stamping_compares_with_the_row_when_not_loaded(db):
     story = make_story(5004, body="Old")
     fresh = Story(pk=story.pk, port_id=5004, title="Story of port 5004", body="New")
     fresh.summary = story.summary
-    changed = i18n.stamp_translation_edits(
+    changed = translations.stamp_translation_edits(
         fresh, previous=fresh._loaded_translations_or_db()
     )
     assert changed is True
@@ -83,11 +83,11 @@ def test_missing_languages_are_those_without_the_english_fields(db):
     story = make_story(5010, title="T", summary="S", body="B")
     translate(story, "ja", title="題", summary="概要", body="本文")
     translate(story, "de", title="Titel")
-    gaps = i18n.translation_gaps(Story.objects.get(pk=story.pk))
+    gaps = translations.translation_gaps(Story.objects.get(pk=story.pk))
     assert not gaps["ja"]
     assert gaps["de"].missing == ["summary", "body"]
     assert gaps["fr"].missing == ["title", "summary", "body"]
-    assert set(gaps) == set(i18n.translation_languages())
+    assert set(gaps) == set(languages.translation_languages())
 
 
 def test_an_english_edit_after_the_translation_makes_it_out_of_date(db):
@@ -97,30 +97,32 @@ def test_an_english_edit_after_the_translation_makes_it_out_of_date(db):
     # The English body changes later.
     later = timezone.now() + datetime.timedelta(minutes=5)
     story.body_en = "New body"
-    i18n.stamp_translation_edits(story, previous=story._loaded_translations, now=later)
+    translations.stamp_translation_edits(
+        story, previous=story._loaded_translations, now=later
+    )
     Story.objects.filter(pk=story.pk).update(
         body_en="New body", translation_edited_at=story.translation_edited_at
     )
-    gaps = i18n.translation_gaps(Story.objects.get(pk=story.pk))
+    gaps = translations.translation_gaps(Story.objects.get(pk=story.pk))
     assert gaps["ja"].outdated == ["body"]
     assert gaps["ja"].missing == []
     # The translator updates the Japanese body: up to date again.
     story = Story.objects.get(pk=story.pk)
     with translation.override("ja"):
         story.body = "新しい本文"
-    i18n.stamp_translation_edits(
+    translations.stamp_translation_edits(
         story,
         previous=story._loaded_translations,
         now=later + datetime.timedelta(minutes=1),
     )
-    assert not i18n.translation_gaps(story)["ja"]
+    assert not translations.translation_gaps(story)["ja"]
 
 
 def test_translations_older_than_recorded_edits_count_as_out_of_date(db):
     story = make_story(5012, title="T", summary="", body="B")
     # A translation from before edit times were kept: no stamp of its own.
     Story.objects.filter(pk=story.pk).update(body_fr="Corps")
-    gaps = i18n.translation_gaps(Story.objects.get(pk=story.pk))
+    gaps = translations.translation_gaps(Story.objects.get(pk=story.pk))
     assert gaps["fr"].outdated == ["body"]
 
 
@@ -128,7 +130,7 @@ def test_story_gaps_include_faqs_and_related_notes(db):
     story = make_story(5013, title="T", summary="", body="B")
     make_faq(story, question="Q?", answer="A.")
     make_related(story, 5014, note="Note")
-    for code in i18n.translation_languages():
+    for code in languages.translation_languages():
         translate(story, code, title="x", body="y")
     translate(story.faqs.get(), "ja", question="問？")
     gaps = story_gaps(
@@ -147,7 +149,7 @@ def test_story_gaps_include_faqs_and_related_notes(db):
 
 def test_completeness_page_flags_a_changed_english_body(editor_client):
     story = make_story(5020, title="Port 5020 story", summary="", body="Old")
-    for code in i18n.translation_languages():
+    for code in languages.translation_languages():
         translate(story, code, title=f"title {code}", body=f"body {code}")
     html = editor_client.get("/admin/translations/").content.decode()
     assert cell(html, "Port 5020 story", "fr")[0].count('data-state="complete"') == 1
@@ -162,7 +164,7 @@ def test_completeness_page_flags_a_changed_english_body(editor_client):
     story.body_en = "New English body"
     story.save()
     html = editor_client.get("/admin/translations/").content.decode()
-    for code in i18n.translation_languages():
+    for code in languages.translation_languages():
         found = cell(html, "Port 5020 story", code)
         assert 'data-state="outdated"' in found[0], code
         assert "body" in found[1] and "title" not in found[1]
@@ -219,7 +221,7 @@ def test_story_admin_edits_translations_in_tabs(editor_client):
 
 
 def test_saving_a_translation_in_the_admin_records_its_edit_time(editor_client):
-    from .factories import admin_form_data
+    from tests.factories import admin_form_data
 
     story = make_story(5040)
     url = f"/admin/ports/story/{story.pk}/change/"

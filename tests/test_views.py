@@ -9,11 +9,15 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from ports import services
 from ports.choices import AssignmentStatus
+from ports.editorial import actions
 from ports.models import FeedbackVote, Story
-
-from .factories import make_assignment, make_citation, make_published_story, make_story
+from tests.factories import (
+    make_assignment,
+    make_citation,
+    make_published_story,
+    make_story,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -288,7 +292,7 @@ def test_citation_cited_twice_links_back_to_both_markers(client):
     story = make_story(4004, body="One.[^1] Two.[^1] Three.[^2]")
     make_citation(story, 1)
     make_citation(story, 2)
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     html = client.get("/ports/4004/").content.decode()
     source = html.split('id="source-1"')[1].split("</li>")[0]
     assert 'href="#cite-1-1"' in source and 'href="#cite-1-2"' in source
@@ -296,7 +300,7 @@ def test_citation_cited_twice_links_back_to_both_markers(client):
 
 # Feedback ---------------------------------------------------------------------
 
-# Answers without a browser's User-Agent are taken for bots (ports.feedback).
+# Answers without a browser's User-Agent are taken for bots (ports.reader.feedback).
 BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
 
 
@@ -342,7 +346,7 @@ def test_home_page_has_search_recent_stories_and_ranges(client, demo):
     story = Story.objects.get(port=1544)
     story.title = "Port 1544: updated"
     story.save()
-    services.story_publish(story=story, by=None)
+    actions.story_publish(story=story, by=None)
     html = client.get("/").content.decode()
     page = outline(html)
     assert ("input", "q") in [(tag, attrs.get("name")) for tag, attrs in page.tags]

@@ -1,8 +1,7 @@
 import pytest
 
-from ports.workflow import story_problems
-
-from .factories import make_citation, make_story
+from ports.editorial.workflow import story_problems
+from tests.factories import make_citation, make_story
 
 pytestmark = pytest.mark.django_db
 

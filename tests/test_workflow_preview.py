@@ -5,11 +5,10 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from ports import services
 from ports.choices import StoryStatus
+from ports.editorial import actions
 from ports.models import Assignment
-
-from .factories import (
+from tests.factories import (
     make_citation,
     make_faq,
     make_published_story,
@@ -46,7 +45,7 @@ def test_preview_renders_the_draft_exactly_as_the_published_page_would(client):
     with mock.patch("django.utils.timezone.now", return_value=NOW):
         preview = client.get(reverse("ports:story-preview", args=[story.pk]))
         assert preview.status_code == 200
-        services.story_publish(story=story, by=None)
+        actions.story_publish(story=story, by=None)
         client.logout()
         public = client.get(f"/ports/{story.port_id}/")
     assert (
@@ -63,7 +62,7 @@ def test_preview_shows_the_draft_while_readers_see_the_live_version(client):
     story = make_published_story(9101, title="Live title")
     story.title_en = "Draft title"
     story.save()
-    services.story_record_save(story=story, by=None)
+    actions.story_record_save(story=story, by=None)
     client.force_login(make_user("rita", role="Reviewer"))
     html = client.get(reverse("ports:story-preview", args=[story.pk])).content.decode()
     assert "Draft title" in html and "Live title" not in html
@@ -73,14 +72,14 @@ def test_preview_shows_the_draft_while_readers_see_the_live_version(client):
 
 def test_preview_of_a_revision(client):
     story = make_story(9102, title="Old words")
-    old = services.story_save_revision(story=story, by=None)
+    old = actions.story_save_revision(story=story, by=None)
     story.title_en = "New words"
     story.save()
     client.force_login(make_user("edna", role="Editor"))
     url = reverse("ports:story-preview", args=[story.pk])
     assert "Old words" in client.get(url, {"revision": old.pk}).content.decode()
     assert client.get(url, {"revision": "x"}).status_code == 404
-    other = services.story_save_revision(story=make_story(9103), by=None)
+    other = actions.story_save_revision(story=make_story(9103), by=None)
     assert client.get(url, {"revision": other.pk}).status_code == 404
 
 

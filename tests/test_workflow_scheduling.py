@@ -9,12 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from ports import services
 from ports.choices import StoryStatus
+from ports.editorial import actions
 from ports.models import Story, StoryTransition
-from ports.pages import port_page
-
-from .factories import make_citation, make_story, make_user
+from ports.reader.page_data import port_page
+from tests.factories import make_citation, make_story, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +39,7 @@ def shown_title(number, at):
 
 def test_a_scheduled_story_is_not_shown_before_its_go_live_time(reviewer):
     story = in_review(7000)
-    services.story_publish(
+    actions.story_publish(
         story=story, by=reviewer, at=NOW + timedelta(hours=2), now=NOW
     )
     story.refresh_from_db()
@@ -50,11 +49,11 @@ def test_a_scheduled_story_is_not_shown_before_its_go_live_time(reviewer):
     assert shown_title(7000, NOW + timedelta(hours=1)) is None
     # Not even at go-live time if the command has not run yet.
     assert shown_title(7000, NOW + timedelta(hours=3)) is None
-    assert services.stories_publish_due(now=NOW + timedelta(hours=1)) == ([], [])
+    assert actions.stories_publish_due(now=NOW + timedelta(hours=1)) == ([], [])
     story.refresh_from_db()
     assert story.status == StoryStatus.SCHEDULED
 
-    assert services.stories_publish_due(now=NOW + timedelta(hours=2)) == (
+    assert actions.stories_publish_due(now=NOW + timedelta(hours=2)) == (
         [story.pk],
         [],
     )
@@ -74,26 +73,24 @@ def test_a_scheduled_story_is_not_shown_before_its_go_live_time(reviewer):
 
 def test_readers_keep_the_live_version_until_the_scheduled_one_goes_live(reviewer):
     story = in_review(7001, title="Old")
-    services.story_publish(story=story, by=reviewer, now=NOW)
+    actions.story_publish(story=story, by=reviewer, now=NOW)
     story.refresh_from_db()
     story.title_en = "New"
     story.save()
-    services.story_record_save(story=story, by=reviewer)
-    services.story_submit(story=story, by=reviewer)
-    services.story_publish(
-        story=story, by=reviewer, at=NOW + timedelta(days=1), now=NOW
-    )
+    actions.story_record_save(story=story, by=reviewer)
+    actions.story_submit(story=story, by=reviewer)
+    actions.story_publish(story=story, by=reviewer, at=NOW + timedelta(days=1), now=NOW)
     story.refresh_from_db()
     assert story.status == StoryStatus.SCHEDULED
     assert shown_title(7001, NOW + timedelta(hours=23)) == "Old"
     assert shown_title(7001, NOW + timedelta(days=2)) == "Old"  # command not run
-    services.stories_publish_due(now=NOW + timedelta(days=1, minutes=1))
+    actions.stories_publish_due(now=NOW + timedelta(days=1, minutes=1))
     assert shown_title(7001, NOW + timedelta(days=1, minutes=1)) == "New"
 
 
 def test_a_story_is_never_shown_after_expiry_even_before_the_command_runs(reviewer):
     story = in_review(7002)
-    services.story_publish(
+    actions.story_publish(
         story=story, by=reviewer, expire_at=NOW + timedelta(hours=1), now=NOW
     )
     assert shown_title(7002, NOW + timedelta(minutes=59)) == "Scheduled title"
@@ -101,7 +98,7 @@ def test_a_story_is_never_shown_after_expiry_even_before_the_command_runs(review
     story.refresh_from_db()
     assert story.live_revision is not None  # the command has not run
 
-    assert services.stories_publish_due(now=NOW + timedelta(hours=1)) == (
+    assert actions.stories_publish_due(now=NOW + timedelta(hours=1)) == (
         [],
         [story.pk],
     )
@@ -118,17 +115,17 @@ def test_a_story_is_never_shown_after_expiry_even_before_the_command_runs(review
 
 def test_scheduled_go_live_and_expiry_both_apply(reviewer):
     story = in_review(7003)
-    services.story_publish(
+    actions.story_publish(
         story=story,
         by=reviewer,
         at=NOW + timedelta(hours=1),
         expire_at=NOW + timedelta(hours=5),
         now=NOW,
     )
-    services.stories_publish_due(now=NOW + timedelta(hours=1))
+    actions.stories_publish_due(now=NOW + timedelta(hours=1))
     assert shown_title(7003, NOW + timedelta(hours=4)) == "Scheduled title"
     assert shown_title(7003, NOW + timedelta(hours=5)) is None
-    assert services.stories_publish_due(now=NOW + timedelta(hours=6)) == (
+    assert actions.stories_publish_due(now=NOW + timedelta(hours=6)) == (
         [],
         [story.pk],
     )
@@ -137,7 +134,7 @@ def test_scheduled_go_live_and_expiry_both_apply(reviewer):
 def test_expiry_must_follow_go_live(reviewer):
     story = in_review(7004)
     with pytest.raises(Exception, match="expiry time must be after"):
-        services.story_publish(
+        actions.story_publish(
             story=story,
             by=reviewer,
             at=NOW + timedelta(hours=2),
@@ -150,7 +147,7 @@ def test_expiry_must_follow_go_live(reviewer):
 
 def test_the_command_is_idempotent(reviewer):
     story = in_review(7005)
-    services.story_publish(
+    actions.story_publish(
         story=story, by=reviewer, at=NOW + timedelta(minutes=5), now=NOW
     )
     out, again = io.StringIO(), io.StringIO()
@@ -166,17 +163,17 @@ def test_the_command_is_idempotent(reviewer):
 
 def test_editing_a_scheduled_story_keeps_the_approved_version_scheduled(reviewer):
     story = in_review(7006, title="Approved")
-    services.story_publish(
+    actions.story_publish(
         story=story, by=reviewer, at=NOW + timedelta(hours=1), now=NOW
     )
     story.refresh_from_db()
     story.title_en = "Unreviewed edit"
     story.save()
-    services.story_record_save(story=story, by=reviewer)
+    actions.story_record_save(story=story, by=reviewer)
     story.refresh_from_db()
     assert story.status == StoryStatus.DRAFT
     assert story.scheduled_revision is not None
-    services.stories_publish_due(now=NOW + timedelta(hours=1))
+    actions.stories_publish_due(now=NOW + timedelta(hours=1))
     story.refresh_from_db()
     assert story.status == StoryStatus.DRAFT  # the newer draft still needs review
     assert shown_title(7006, NOW + timedelta(hours=1)) == "Approved"
@@ -184,29 +181,27 @@ def test_editing_a_scheduled_story_keeps_the_approved_version_scheduled(reviewer
 
 def test_unpublish_cancels_a_schedule(reviewer):
     story = in_review(7007)
-    services.story_publish(
+    actions.story_publish(
         story=story, by=reviewer, at=NOW + timedelta(hours=1), now=NOW
     )
-    services.story_unpublish(story=story, by=reviewer)
+    actions.story_unpublish(story=story, by=reviewer)
     story.refresh_from_db()
     assert story.status == StoryStatus.DRAFT and story.scheduled_revision is None
-    assert services.stories_publish_due(now=NOW + timedelta(hours=2)) == ([], [])
+    assert actions.stories_publish_due(now=NOW + timedelta(hours=2)) == ([], [])
 
 
 def test_publishing_now_supersedes_an_older_schedule(reviewer):
     story = in_review(7008, title="Later")
-    services.story_publish(
-        story=story, by=reviewer, at=NOW + timedelta(days=1), now=NOW
-    )
+    actions.story_publish(story=story, by=reviewer, at=NOW + timedelta(days=1), now=NOW)
     story.refresh_from_db()
     story.title_en = "Now"
     story.save()
-    services.story_record_save(story=story, by=reviewer)
-    services.story_submit(story=story, by=reviewer)
-    services.story_publish(story=story, by=reviewer, now=NOW)
+    actions.story_record_save(story=story, by=reviewer)
+    actions.story_submit(story=story, by=reviewer)
+    actions.story_publish(story=story, by=reviewer, now=NOW)
     story.refresh_from_db()
     assert story.scheduled_revision is None
-    assert services.stories_publish_due(now=NOW + timedelta(days=2)) == ([], [])
+    assert actions.stories_publish_due(now=NOW + timedelta(days=2)) == ([], [])
     assert shown_title(7008, NOW + timedelta(days=2)) == "Now"
 
 
@@ -217,7 +212,7 @@ def test_publishing_now_supersedes_an_older_schedule(reviewer):
 def test_a_concurrent_run_skips_the_row_another_run_holds():
     story = make_story(7009, status=StoryStatus.IN_REVIEW)
     make_citation(story)
-    services.story_publish(story=story, by=None, at=NOW + timedelta(hours=1), now=NOW)
+    actions.story_publish(story=story, by=None, at=NOW + timedelta(hours=1), now=NOW)
     locked, release = threading.Event(), threading.Event()
 
     def hold_the_row():
@@ -233,15 +228,15 @@ def test_a_concurrent_run_skips_the_row_another_run_holds():
     holder.start()
     try:
         assert locked.wait(10)
-        assert services.stories_publish_due(now=NOW + timedelta(hours=2)) == ([], [])
+        assert actions.stories_publish_due(now=NOW + timedelta(hours=2)) == ([], [])
     finally:
         release.set()
         holder.join()
-    assert services.stories_publish_due(now=NOW + timedelta(hours=2)) == (
+    assert actions.stories_publish_due(now=NOW + timedelta(hours=2)) == (
         [story.pk],
         [],
     )
-    assert services.stories_publish_due(now=NOW + timedelta(hours=2)) == ([], [])
+    assert actions.stories_publish_due(now=NOW + timedelta(hours=2)) == ([], [])
 
 
 @pytest.mark.skipif(
@@ -253,7 +248,7 @@ def test_two_runs_at_once_publish_each_story_once():
     for number in range(7100, 7110):
         story = make_story(number, status=StoryStatus.IN_REVIEW)
         make_citation(story)
-        services.story_publish(
+        actions.story_publish(
             story=story, by=None, at=NOW + timedelta(hours=1), now=NOW
         )
     results, start = [], threading.Barrier(2)
@@ -261,7 +256,7 @@ def test_two_runs_at_once_publish_each_story_once():
     def run():
         try:
             start.wait(10)
-            results.append(services.stories_publish_due(now=NOW + timedelta(hours=2)))
+            results.append(actions.stories_publish_due(now=NOW + timedelta(hours=2)))
         finally:
             connection.close()
 

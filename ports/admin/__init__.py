@@ -1,3 +1,3 @@
 """Admin registrations, one module per area of the site."""
 
-from . import feedback, registry, stories  # noqa: F401
+from ports.admin import feedback, registry, stories  # noqa: F401

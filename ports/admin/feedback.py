@@ -19,10 +19,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from ..feedback import feedback_report
-from ..models import FeedbackPrompt, FeedbackVote
-from ..resources import FeedbackReportResource
-from .mixins import TranslationTabsMixin
+from ports.admin.mixins import TranslationTabsMixin
+from ports.models import FeedbackPrompt, FeedbackVote
+from ports.reader.feedback import feedback_report
+from ports.registry.resources import FeedbackReportResource
 
 # The report's periods, in days (None: all time).
 PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}

@@ -7,7 +7,7 @@ deleted here: an edit would be overwritten by the next import, and a deletion
 would take the assignment's history with it.
 
 The import page is django-import-export's, with its two steps replaced:
-the upload is previewed by ports.importing (counts first, then the changed,
+the upload is previewed by ports.registry.importing (counts first, then the changed,
 withdrawn and invalid rows), and the confirmation queues a task
 (ports.tasks.registry_import) that applies that plan only if the stored file
 and the registry are still what was previewed; a status page follows it.
@@ -33,10 +33,11 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
-from .. import importing, registry, tasks
-from ..models import Assignment, ImportRun, KnownUse, Port, RegistryChange
-from ..resources import AssignmentResource
-from .mixins import HistoryAdminMixin
+from ports import tasks
+from ports.admin.mixins import HistoryAdminMixin
+from ports.models import Assignment, ImportRun, KnownUse, Port, RegistryChange
+from ports.registry import iana_csv, importing
+from ports.registry.resources import AssignmentResource
 
 # Rows listed per group on the preview page; the counts are always complete.
 PREVIEW_LIMIT = 500
@@ -365,7 +366,7 @@ def _field_differences(change):
             Assignment._meta.get_field(name).verbose_name,
             *change.fields[name],
         )
-        for name in registry.VALUE_FIELDS
+        for name in iana_csv.VALUE_FIELDS
         if name in change.fields
     ]
 

@@ -1,8 +1,8 @@
 """
 The story admin: writing, the editorial workflow, revisions and the audit trail.
 
-Who may do what is decided by ports.workflow and enforced by ports.services;
-this module only shows it and routes requests there.
+Who may do what is decided by ports.editorial.workflow and enforced by
+ports.editorial.actions; this module only shows it and routes requests there.
 """
 
 from django.contrib import admin, messages
@@ -27,10 +27,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
-from .. import services, workflow
-from ..choices import RangeClass, StoryStatus
-from ..diffs import revision_diff
-from ..models import (
+from ports.admin.filters import RegistryChangedFilter
+from ports.admin.mixins import HistoryAdminMixin, TranslationTabsMixin
+from ports.admin.story_forms import STEPS, PortNumberField, StoryChangeForm
+from ports.choices import RangeClass, StoryStatus
+from ports.editorial import actions, workflow
+from ports.editorial.diffs import revision_diff
+from ports.editorial.revisions import story_snapshot
+from ports.models import (
     FAQ,
     Assignment,
     Citation,
@@ -40,10 +44,6 @@ from ..models import (
     StoryRevision,
     StoryTransition,
 )
-from ..revisions import story_snapshot
-from .filters import RegistryChangedFilter
-from .mixins import HistoryAdminMixin, TranslationTabsMixin
-from .story_forms import STEPS, PortNumberField, StoryChangeForm
 
 
 class StoryPartInline:
@@ -260,21 +260,21 @@ class StoryAdmin(TranslationTabsMixin, TranslationAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.StaleStory:
+        except actions.StaleStory:
             # Someone saved between our check and our write (possible only
             # without row locks); the retry's form check now reports it.
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.story_claim_version(
+            actions.story_claim_version(
                 story=obj, expected_version=form.cleaned_data["edit_version"]
             )
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.story_record_save(story=form.instance, by=request.user)
+        actions.story_record_save(story=form.instance, by=request.user)
 
     def response_add(self, request, obj, post_url_continue=None):
         if "_submit_for_review" in request.POST:
@@ -404,7 +404,7 @@ class StoryAdmin(TranslationTabsMixin, TranslationAdmin):
                         story = service(
                             story=story, by=request.user, **form.step_arguments()
                         )
-                except services.StaleStory:
+                except actions.StaleStory:
                     form.add_error(
                         None,
                         _(
@@ -501,7 +501,7 @@ class StoryAdmin(TranslationTabsMixin, TranslationAdmin):
         if not workflow.can_edit(request.user, story):
             raise PermissionDenied
         if request.method == "POST":
-            services.story_revert(story=story, revision=revision, by=request.user)
+            actions.story_revert(story=story, revision=revision, by=request.user)
             self.message_user(
                 request,
                 _(

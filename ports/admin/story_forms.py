@@ -9,9 +9,9 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
-from ..choices import PORT_MAX, PORT_MIN
-from ..models import Port, StoryTransition
+from ports.choices import PORT_MAX, PORT_MIN
+from ports.editorial import actions
+from ports.models import Port, StoryTransition
 
 Action = StoryTransition.Action
 
@@ -60,8 +60,8 @@ class StoryChangeForm(forms.ModelForm):
                 _("The form is incomplete: reload the story and try again.")
             )
         try:
-            services.story_lock(story_id=self.instance.pk, expected_version=expected)
-        except services.StaleStory as stale:
+            actions.story_lock(story_id=self.instance.pk, expected_version=expected)
+        except actions.StaleStory as stale:
             self._refuse_stale(stale.current)
         return cleaned_data
 
@@ -162,13 +162,13 @@ class ReviewedForm(StepForm):
 
 # For each step: its form, the service that takes it, and the button's label.
 STEPS = {
-    Action.SUBMIT: (StepForm, services.story_submit, _("Submit for review")),
-    Action.PUBLISH: (PublishForm, services.story_publish, _("Publish")),
-    Action.SEND_BACK: (SendBackForm, services.story_send_back, _("Send back to draft")),
-    Action.UNPUBLISH: (StepForm, services.story_unpublish, _("Unpublish")),
+    Action.SUBMIT: (StepForm, actions.story_submit, _("Submit for review")),
+    Action.PUBLISH: (PublishForm, actions.story_publish, _("Publish")),
+    Action.SEND_BACK: (SendBackForm, actions.story_send_back, _("Send back to draft")),
+    Action.UNPUBLISH: (StepForm, actions.story_unpublish, _("Unpublish")),
     Action.REVIEWED: (
         ReviewedForm,
-        services.story_mark_reviewed,
+        actions.story_mark_reviewed,
         _("Mark as reviewed"),
     ),
 }

@@ -11,23 +11,24 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .. import i18n
-from ..models import FAQ, FeedbackPrompt, RelatedPort, Story
+from ports import languages
+from ports.editorial import translations
+from ports.models import FAQ, FeedbackPrompt, RelatedPort, Story
 
 STORIES_PER_PAGE = 50
 PERMISSION = "ports.change_story"
 
 
-def story_gaps(story) -> dict[str, i18n.LanguageGaps]:
+def story_gaps(story) -> dict[str, translations.LanguageGaps]:
     """The story's own fields, then each FAQ and related-port note."""
-    return i18n.merge_gaps(
-        i18n.translation_gaps(story),
+    return translations.merge_gaps(
+        translations.translation_gaps(story),
         *(
-            i18n.translation_gaps(faq, label_prefix=_("FAQ %(n)s: ") % {"n": n})
+            translations.translation_gaps(faq, label_prefix=_("FAQ %(n)s: ") % {"n": n})
             for n, faq in enumerate(story.faqs.all(), start=1)
         ),
         *(
-            i18n.translation_gaps(
+            translations.translation_gaps(
                 related,
                 label_prefix=_("related port %(port)s: ") % {"port": related.port_id},
             )
@@ -37,7 +38,7 @@ def story_gaps(story) -> dict[str, i18n.LanguageGaps]:
 
 
 def _row(obj, url, gaps):
-    cells = [(code, gaps[code]) for code in i18n.translation_languages()]
+    cells = [(code, gaps[code]) for code in languages.translation_languages()]
     return {
         "object": obj,
         "url": url,
@@ -77,7 +78,7 @@ def translation_completeness(request):
         _row(
             prompt,
             reverse("admin:ports_feedbackprompt_change", args=[prompt.pk]),
-            i18n.translation_gaps(prompt),
+            translations.translation_gaps(prompt),
         )
         for prompt in FeedbackPrompt.objects.order_by("key")
     ]
@@ -87,7 +88,7 @@ def translation_completeness(request):
         {
             **admin.site.each_context(request),
             "title": _("Translation completeness"),
-            "languages": i18n.translation_languages(),
+            "languages": languages.translation_languages(),
             "story_rows": story_rows,
             "prompt_rows": prompt_rows,
             "page_obj": page_obj,

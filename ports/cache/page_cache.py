@@ -29,7 +29,7 @@ from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.http import split_header_value
 
-from . import headers
+from ports.cache import headers
 
 TAG_KEY = "pages:tag:{}"
 CHANGE_KEY = "pages:change"

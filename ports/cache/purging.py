@@ -19,8 +19,8 @@ from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
-from .front import front_caches
-from .page_cache import PageCache
+from ports.cache.front import front_caches
+from ports.cache.page_cache import PageCache
 
 # Seconds before each retry of a purge that failed.
 RETRY_SECONDS = (10, 60, 300, 1800)

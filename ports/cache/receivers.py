@@ -3,8 +3,8 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import tags
-from .purging import purge
+from ports.cache import tags
+from ports.cache.purging import purge
 
 
 @receiver([post_save, post_delete], sender="ports.FeedbackPrompt")

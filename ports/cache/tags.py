@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from ..choices import RANGE_BOUNDS, AssignmentStatus, range_class_for
+from ports.choices import RANGE_BOUNDS, AssignmentStatus, range_class_for
 
 SITE = "site"
 PORTS = "ports"
@@ -51,7 +51,7 @@ def ports_in_ranges(ranges: Iterable[tuple[int | None, int | None]]) -> set[int]
 
 def story_changed(port: int) -> list[str]:
     """A story's page changed: that port's page, its related ports' and listings."""
-    from ..models import StoryRevision
+    from ports.models import StoryRevision
 
     # Every version's related ports, so that a port the new version no longer
     # links to is refreshed too (the version it was dropped from is gone by now).
@@ -71,8 +71,8 @@ def _relating_sql(numbers: list[int]) -> tuple[str, list]:
     related port, read from the live version's content: a JSON array of
     {"port": n, ...} items, unnested as each database can.
     """
-    from ..models import Story, StoryRevision
-    from ..revisions import related_ports_sql
+    from ports.editorial.revisions import related_ports_sql
+    from ports.models import Story, StoryRevision
 
     stories, revisions = Story._meta.db_table, StoryRevision._meta.db_table
     placeholders = ", ".join(["%s"] * len(numbers))
@@ -129,7 +129,7 @@ def registry_changed(ranges: Iterable[tuple[int | None, int | None]]) -> list[st
     lists) and of stories that list them as related ports (their service
     names), and the listings. Nothing when no range changed.
     """
-    from ..models import Assignment
+    from ports.models import Assignment
 
     ranges = list(ranges)
     if not ranges:

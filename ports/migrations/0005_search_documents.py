@@ -1,5 +1,5 @@
 """
-Full-text search documents for PostgreSQL (ports.search), nothing elsewhere.
+Full-text search documents for PostgreSQL (ports.reader.search), nothing elsewhere.
 
 Each table gets a stored generated tsvector column, computed by the database
 whenever a row is written, and a GIN index on it. A story revision's

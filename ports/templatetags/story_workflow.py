@@ -2,7 +2,7 @@
 
 from django import template
 
-from ports import workflow
+from ports.editorial import workflow
 
 register = template.Library()
 

@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ports.models import FeedbackPrompt, FeedbackVote
-
-from ..factories import make_published_story
+from tests.factories import make_published_story
 
 pytestmark = [
     pytest.mark.browser,

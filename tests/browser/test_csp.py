@@ -8,7 +8,7 @@ workflow, and their scripts still run.
 import pytest
 from django.contrib.auth import get_user_model
 
-from ..factories import make_citation, make_published_story
+from tests.factories import make_citation, make_published_story
 
 PASSWORD = "browser-test-password-1"
 

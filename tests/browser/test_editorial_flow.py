@@ -10,8 +10,7 @@ import pytest
 
 from ports.choices import StoryStatus
 from ports.models import Story, StoryTransition
-
-from ..factories import make_user
+from tests.factories import make_user
 
 PASSWORD = "browser-test-password-1"
 TITLE = "Port 4321: a story told in the browser"

@@ -7,7 +7,7 @@ SCREENSHOTS=1 keeps a PNG of each page in test-artifacts/.
 import pytest
 from django.core.management import call_command
 
-from ..factories import make_user
+from tests.factories import make_user
 
 PASSWORD = "browser-test-password-1"
 

@@ -3,10 +3,9 @@
 import pytest
 from django.contrib.auth.models import User
 
-from ports import importing
 from ports.models import Assignment, ImportRun
-
-from ..factories import registry_csv
+from ports.registry import importing
+from tests.factories import registry_csv
 
 pytestmark = [
     pytest.mark.browser,

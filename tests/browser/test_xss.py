@@ -10,9 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from ports.models import Assignment, FeedbackVote, KnownUse
-
-from ..test_hostile_content import NUMBER, hostile_world
-from .test_csp import watch
+from tests.browser.test_csp import watch
+from tests.test_hostile_content import NUMBER, hostile_world
 
 PASSWORD = "browser-test-password-1"
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ports.i18n import compile_catalogues
+from ports.languages import compile_catalogues
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ports import importing
+from ports.registry import importing
 
 
 class Command(BaseCommand):

@@ -5,8 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from ports import importing, services
+from ports.editorial import actions
 from ports.models import Story
+from ports.registry import importing
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Registry: {plan.summary()}")
         call_command("loaddata", FIXTURES / "demo_content.json", verbosity=0)
         for story in Story.objects.select_related("port"):
-            services.story_publish(story=story, by=None)
+            actions.story_publish(story=story, by=None)
         self.stdout.write(
             self.style.SUCCESS(f"Published {Story.objects.count()} demo stories.")
         )

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ports import services
+from ports.editorial import actions
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        published, expired = services.stories_publish_due()
+        published, expired = actions.stories_publish_due()
         self.stdout.write(
             f"Published {len(published)} scheduled stories, expired {len(expired)}."
         )

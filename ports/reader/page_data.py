@@ -16,8 +16,7 @@ from django.db.models import F, Max, Q, Subquery, Value
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
-from . import registry
-from .choices import (
+from ports.choices import (
     PORT_MAX,
     PORT_MIN,
     RANGE_BOUNDS,
@@ -28,7 +27,8 @@ from .choices import (
     port_range_text,
     range_class_for,
 )
-from .models import (
+from ports.editorial.revisions import StoryPage, localize
+from ports.models import (
     Assignment,
     FeedbackPrompt,
     ImportRun,
@@ -38,7 +38,7 @@ from .models import (
     Story,
     widest_range,
 )
-from .revisions import StoryPage, localize
+from ports.registry import iana_csv
 
 HISTORY_LIMIT = 50
 NEIGHBOURS_PER_SIDE = 3
@@ -49,7 +49,7 @@ RECENT_STORIES = 8
 # The registry's fields that describe an assignment, transport aside: rows
 # equal in all of these are shown as one entry with several transports.
 FACT_FIELDS = (
-    *(name for name in registry.VALUE_FIELDS if name != "transport"),
+    *(name for name in iana_csv.VALUE_FIELDS if name != "transport"),
     "withdrawn_at",
 )
 TRANSPORT_ORDER = {value: index for index, value in enumerate(Transport.values)}
@@ -390,7 +390,7 @@ def _references(number: int):
 def _history(assignments) -> list:
     """
     The latest changes to these assignments first. An assignment's ports are
-    part of its identity (registry.natural_key): the changes to the port's
+    part of its identity (iana_csv.natural_key): the changes to the port's
     assignments are its history.
     """
     by_id = {assignment.id: assignment for assignment in assignments}

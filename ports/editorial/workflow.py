@@ -2,7 +2,7 @@
 The editorial workflow's rules: who may take which step on a story in which
 state, and what a story must satisfy before review and publication.
 
-ports.services enforces these on every write; the admin asks them which
+ports.editorial.actions enforces these on every write; the admin asks them which
 buttons to show. A user of None is the system itself (the publish_scheduled
 command, loading demo content) and is trusted.
 """
@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modeltranslation.utils import build_localized_fieldname
 
-from .choices import StoryStatus
-from .models import Story, StoryTransition
-from .rendering import footnote_numbers
+from ports.choices import StoryStatus
+from ports.editorial.markdown import footnote_numbers
+from ports.models import Story, StoryTransition
 
 Action = StoryTransition.Action
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 
-from . import workflow
-from .models import Story
-from .pages import port_page, related_services
-from .revisions import StoryPage, story_snapshot
+from ports.editorial import workflow
+from ports.editorial.revisions import StoryPage, story_snapshot
+from ports.models import Story
+from ports.reader.page_data import port_page, related_services
 
 
 def story_preview(request, pk):

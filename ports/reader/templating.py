@@ -39,12 +39,13 @@ from django.utils.translation import (
 from jinja2 import Environment, StrictUndefined, Undefined, pass_context
 from markupsafe import Markup, escape
 
-from . import i18n
-from .addresses import url
-from .feedback import prompt_texts
-from .registry_markup import registry_text
-from .rendering import safe_link
-from .structured_data import story_structured_data
+from ports import languages
+from ports.editorial.markdown import safe_link
+from ports.reader import alternates
+from ports.reader.addresses import url
+from ports.reader.feedback import prompt_texts
+from ports.reader.structured_data import story_structured_data
+from ports.registry.markup import registry_text
 
 
 def environment(**options):
@@ -120,7 +121,7 @@ def current_language_info():
 
 
 def feedback_texts(prompt):
-    """The feedback prompt's texts in the reader's language (ports.feedback)."""
+    """The feedback prompt's texts in the reader's language (ports.reader.feedback)."""
     return prompt_texts(prompt, get_language())
 
 
@@ -140,7 +141,7 @@ def hreflang_links(context):
         return ""
     origin = str(escape(request.build_absolute_uri("/")[:-1]))
     lines = []
-    for alternate in i18n.page_alternates(request):
+    for alternate in alternates.page_alternates(request):
         href = origin + str(escape(alternate.url))
         lines.append(
             f'<link rel="alternate" hreflang="{alternate.code}" href="{href}">'
@@ -152,15 +153,15 @@ def hreflang_links(context):
 
 def language_links(request):
     """The switcher's links: this page in every language, else each home page."""
-    alternates = i18n.page_alternates(request) if request is not None else ()
-    if alternates:
-        return alternates
+    found = alternates.page_alternates(request) if request is not None else ()
+    if found:
+        return found
     links = []
-    for code in i18n.language_codes():
+    for code in languages.language_codes():
         info = get_language_info(code)
         with override(code):
             home = url("ports:home")
-        links.append(i18n.Alternate(code, info["name_local"], home, info["bidi"]))
+        links.append(alternates.Alternate(code, info["name_local"], home, info["bidi"]))
     return links
 
 

@@ -2,7 +2,7 @@
 import-export resources: the registry's columns as IANA lays them out.
 
 AssignmentResource defines the columns, their widgets and the export. Its
-import goes through ports.importing (set-based, with history), never through
+import goes through ports.registry.importing (set-based, with history), never through
 import-export's row-by-row engine, so every way in records the same changes.
 
 Formula escaping is done by the widgets, not by import-export's
@@ -14,20 +14,20 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
-from . import importing, registry
-from .models import Assignment
+from ports.models import Assignment
+from ports.registry import iana_csv, importing
 
-COLUMNS = registry.COLUMNS
+COLUMNS = iana_csv.COLUMNS
 
 
 class RegistryTextWidget(widgets.CharWidget):
-    """A text cell: stored as registry.clean_text() reads it, exported escaped."""
+    """A text cell: stored as iana_csv.clean_text() reads it, exported escaped."""
 
     def clean(self, value, row=None, **kwargs):
-        return registry.clean_text("" if value is None else str(value))
+        return iana_csv.clean_text("" if value is None else str(value))
 
     def render(self, value, obj=None, **kwargs):
-        return registry.escape_formula("" if value is None else str(value))
+        return iana_csv.escape_formula("" if value is None else str(value))
 
 
 class TransportWidget(RegistryTextWidget):
@@ -39,20 +39,20 @@ class RegistryDateWidget(RegistryTextWidget):
     """YYYY-MM or YYYY-MM-DD, kept as text: the registry gives both."""
 
     def clean(self, value, row=None, **kwargs):
-        return registry.check_date(super().clean(value, row, **kwargs))
+        return iana_csv.check_date(super().clean(value, row, **kwargs))
 
 
 class PortRangeWidget(widgets.Widget):
     """The Port Number column: "80", "6000-6063" or empty, as (first, last)."""
 
     def clean(self, value, row=None, **kwargs):
-        return registry.parse_port(
-            registry.clean_text("" if value is None else str(value))
+        return iana_csv.parse_port(
+            iana_csv.clean_text("" if value is None else str(value))
         )
 
     def render(self, value, obj=None, **kwargs):
         low, high = value
-        return registry.format_port(low, high)
+        return iana_csv.format_port(low, high)
 
 
 class PortRangeField(fields.Field):
@@ -90,7 +90,7 @@ class AssignmentResource(resources.ModelResource):
         name = "IANA service-names-port-numbers.csv"
         fields = tuple(COLUMNS)
         export_order = tuple(COLUMNS)
-        # What identifies a row; the import matches on registry.natural_key(),
+        # What identifies a row; the import matches on iana_csv.natural_key(),
         # which also uses the description of unnamed or port-less rows.
         import_id_fields = ("service_name", "transport", "port")
 
@@ -112,7 +112,7 @@ class AssignmentResource(resources.ModelResource):
         **kwargs,
     ):
         """
-        Import a tablib Dataset through ports.importing: the dataset is written
+        Import a tablib Dataset through ports.registry.importing: the dataset is written
         back as CSV and planned and applied in bulk, in one transaction.
 
         The returned Result carries `plan` (and `run` unless dry_run); its
@@ -157,7 +157,7 @@ class AssignmentResource(resources.ModelResource):
 
 class FeedbackReportResource(resources.Resource):
     """
-    The feedback report's rows (ports.feedback.ReportRow) as a spreadsheet.
+    The feedback report's rows (ports.reader.feedback.ReportRow) as a spreadsheet.
     Readers' comments are escaped like registry text: a comment starting
     with "=" must not run as a formula on an editor's computer.
     """

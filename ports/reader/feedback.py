@@ -21,9 +21,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
-from .choices import PORT_MAX, PORT_MIN
-from .models import FeedbackVote, Port, Story
-from .revisions import Localized
+from ports.choices import PORT_MAX, PORT_MIN
+from ports.editorial.revisions import Localized
+from ports.models import FeedbackVote, Port, Story
+from ports.security import client_address
 
 # A form field people never see or fill in; simple bots fill in every field.
 HONEYPOT_FIELD = "website"
@@ -49,28 +50,10 @@ class FeedbackRefused(ValueError):
 # Readers ------------------------------------------------------------------------
 
 
-def client_address(request) -> str:
-    """
-    The reader's address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in
-    front, the address the outermost trusted proxy saw (X-Forwarded-For is
-    read from the right, since a client can put anything on its left).
-    """
-    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def reader_hash(*, address: str, user_agent: str, day: date) -> str:
     """HMAC-SHA256 of address and browser under a key that changes every day."""
     return salted_hmac(
-        f"ports.feedback.reader.{day.isoformat()}",
+        f"ports.reader.feedback.reader.{day.isoformat()}",
         f"{address}\n{user_agent}",
         algorithm="sha256",
     ).hexdigest()
@@ -204,7 +187,7 @@ class Reply:
     ask_comment: bool = False
 
 
-# The page's thank-you states (?thanks=…), never cached: see ports.views.
+# The page's thank-you states (?thanks=…), never cached: see ports.reader.views.
 THANKS_STATES = ("1", "no", "comment", "again")
 
 

@@ -7,7 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .rendering import safe_link
+from ports.editorial.markdown import safe_link
 
 _DATES = DjangoJSONEncoder()
 # Inside <script>, these could end the element or start markup: JSON allows

@@ -2,7 +2,7 @@
 Workflow steps that write stories. Admin, views and commands call these.
 
 Every step locks the story's row, checks who may take it and whether the
-story is in a state it applies to (ports.workflow), writes the story in one
+story is in a state it applies to (ports.editorial.workflow), writes the story in one
 UPDATE and records a StoryTransition. `by=None` is the system itself
 (publish_scheduled, demo content) and is trusted.
 """
@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
-from . import workflow
-from .cache import tags
-from .cache.purging import purge
-from .choices import StoryStatus
-from .models import (
+from ports.cache import tags
+from ports.cache.purging import purge
+from ports.choices import StoryStatus
+from ports.editorial import workflow
+from ports.editorial.revisions import story_snapshot
+from ports.models import (
     FAQ,
     Citation,
     Port,
@@ -30,7 +31,6 @@ from .models import (
     StoryRevision,
     StoryTransition,
 )
-from .revisions import story_snapshot
 
 Action = StoryTransition.Action
 User = AbstractBaseUser | None

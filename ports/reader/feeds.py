@@ -10,8 +10,8 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .models import Story
-from .revisions import StoryPage
+from ports.editorial.revisions import StoryPage
+from ports.models import Story
 
 FEED_ITEMS = 30
 # Characters XML 1.0 cannot hold; text pasted from elsewhere may carry them.

@@ -1,5 +1,5 @@
 """
-The reader site: thin views over ports.pages and ports.search.
+The reader site: thin views over ports.reader.page_data and ports.reader.search.
 
 Every reader page is the same for all anonymous readers and shared with
 caches, tagged for purging (ports.cache); only the feedback form's
@@ -18,12 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import feedback as reader_feedback
-from . import pages, search
-from .addresses import url
-from .cache import tags
-from .cache.headers import private, share
-from .choices import (
+from ports.cache import tags
+from ports.cache.headers import private, share
+from ports.choices import (
     PORT_MAX,
     PORT_MIN,
     RANGE_BOUNDS,
@@ -31,8 +28,11 @@ from .choices import (
     RangeClass,
     Transport,
 )
-from .models import FeedbackPrompt, FeedbackVote
-from .security import same_origin_only
+from ports.models import FeedbackPrompt, FeedbackVote
+from ports.reader import feedback as reader_feedback
+from ports.reader import page_data, search
+from ports.reader.addresses import url
+from ports.security import same_origin_only
 
 RANGE_TEXTS = {
     RangeClass.SYSTEM: _(
@@ -65,7 +65,7 @@ def ranges():
 
 def share_listing(request, response):
     """A page that lists many things: fresh until a story's schedule is due."""
-    last_modified, changes_at = pages.listing_moments()
+    last_modified, changes_at = page_data.listing_moments()
     return share(
         request,
         response,
@@ -86,8 +86,8 @@ def home(request):
         request,
         "ports/home.html",
         {
-            "published": pages.recent_stories(language=language),
-            "updated": pages.recent_stories(language=language, updates=True),
+            "published": page_data.recent_stories(language=language),
+            "updated": page_data.recent_stories(language=language, updates=True),
             "ranges": ranges(),
         },
     )
@@ -112,7 +112,7 @@ def port_detail(request, number):
     if thanks not in reader_feedback.THANKS_STATES:
         thanks = ""
 
-    page = pages.port_page(number, language=get_language())
+    page = page_data.port_page(number, language=get_language())
     context = {
         "page": page,
         "thanks": thanks,
@@ -190,7 +190,7 @@ class PortFilterForm(forms.Form):
         choices=[
             ("", _("Any status")),
             *AssignmentStatus.choices,
-            (pages.NO_ENTRY, _("No registry entry")),
+            (page_data.NO_ENTRY, _("No registry entry")),
         ],
     )
     story = forms.ChoiceField(
@@ -217,11 +217,11 @@ def _port_listing(request, *, low, high, title, intro="", fixed_range=True):
     data = form.cleaned_data
     if data.get("range_class"):
         low, high = RANGE_BOUNDS[RangeClass(data["range_class"])]
-    filters = pages.PortFilters(
+    filters = page_data.PortFilters(
         transport=data["transport"], status=data["status"], story=data["story"]
     )
-    numbers = pages.matching_numbers(low, high, filters)
-    paginator = Paginator(numbers, pages.LISTING_PAGE_SIZE)
+    numbers = page_data.matching_numbers(low, high, filters)
+    paginator = Paginator(numbers, page_data.LISTING_PAGE_SIZE)
     try:
         page_obj = paginator.page(request.GET.get("page") or "1")
     except (EmptyPage, PageNotAnInteger):
@@ -237,7 +237,7 @@ def _port_listing(request, *, low, high, title, intro="", fixed_range=True):
             "range_low": low,
             "range_high": high,
             "page_obj": page_obj,
-            "rows": pages.port_rows(page_obj.object_list, language=get_language()),
+            "rows": page_data.port_rows(page_obj.object_list, language=get_language()),
             "query": query,
             "filtered": filters.active,
         },
@@ -289,7 +289,7 @@ def port_range(request, low, high):
 
 @require_safe
 def service_detail(request, name):
-    service = pages.service_page(name, language=get_language())
+    service = page_data.service_page(name, language=get_language())
     if service is None:
         raise Http404("No such service name in the registry.")
     return _listing(request, "ports/service_detail.html", {"service": service})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from modeltranslation.utils import build_localized_fieldname
 
-from .rendering import render_markdown
+from ports.editorial.markdown import render_markdown
 
 SOURCE_LANGUAGE = "en"
 

@@ -4,9 +4,9 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from .choices import AssignmentStatus, RangeClass
-from .models import Assignment, Story
-from .pages import _merged
+from ports.choices import AssignmentStatus, RangeClass
+from ports.models import Assignment, Story
+from ports.reader.page_data import _merged
 
 
 class LanguagesSitemap(Sitemap):

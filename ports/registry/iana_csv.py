@@ -1,7 +1,7 @@
 """
 Reading IANA's service-names-port-numbers.csv: columns, quirks, validation.
 
-Plain functions with no database access. ports.importing decides what a
+Plain functions with no database access. ports.registry.importing decides what a
 parsed file changes; this module only says what the file holds.
 
 Quirks of the real file that are handled here:
@@ -23,7 +23,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from .choices import PORT_MAX, PORT_MIN, AssignmentStatus, Transport
+from ports.choices import PORT_MAX, PORT_MIN, AssignmentStatus, Transport
 
 # Model field → IANA column header, in the registry's own column order.
 COLUMNS = {

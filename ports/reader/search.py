@@ -45,10 +45,10 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .choices import PORT_MAX, PORT_MIN, AssignmentStatus, port_range_text
-from .models import Assignment, Story, StoryRevision
-from .pages import registry_facts, service_assignments
-from .revisions import localize
+from ports.choices import PORT_MAX, PORT_MIN, AssignmentStatus, port_range_text
+from ports.editorial.revisions import localize
+from ports.models import Assignment, Story, StoryRevision
+from ports.reader.page_data import registry_facts, service_assignments
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8

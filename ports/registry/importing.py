@@ -17,11 +17,11 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import registry
-from .cache import tags
-from .cache.purging import purge
-from .choices import AssignmentStatus, ChangeKind
-from .models import Assignment, ImportRun, RegistryChange
+from ports.cache import tags
+from ports.cache.purging import purge
+from ports.choices import AssignmentStatus, ChangeKind
+from ports.models import Assignment, ImportRun, RegistryChange
+from ports.registry import iana_csv
 
 BATCH_SIZE = 2000
 
@@ -49,7 +49,7 @@ class PlannedChange:
 
     @property
     def label(self):
-        return registry.row_label(self.values)
+        return iana_csv.row_label(self.values)
 
 
 @dataclass
@@ -66,7 +66,7 @@ class ImportPlan:
     # Missing from the file, but kept: an invalid row that was skipped may be them.
     held: list[PlannedChange] = field(default_factory=list)
     unchanged_count: int = 0
-    invalid: list[registry.InvalidRow] = field(default_factory=list)
+    invalid: list[iana_csv.InvalidRow] = field(default_factory=list)
 
     @property
     def counts(self):
@@ -108,15 +108,15 @@ def check_size(size: int) -> None:
         )
 
 
-def read_registry(data: bytes, *, skip_invalid: bool = False) -> registry.ParsedFile:
+def read_registry(data: bytes, *, skip_invalid: bool = False) -> iana_csv.ParsedFile:
     """
     Parse a registry file, or raise ImportRefused: when it is not a registry
     CSV, or when it has invalid rows and skip_invalid is false.
     """
     check_size(len(data))
     try:
-        parsed = registry.parse(data)
-    except registry.RegistryFileError as error:
+        parsed = iana_csv.parse(data)
+    except iana_csv.RegistryFileError as error:
         raise ImportRefused(f"{error} Nothing was imported.") from None
     if parsed.invalid and not skip_invalid:
         raise ImportRefused(
@@ -191,11 +191,11 @@ def _lock_registry():
 
 
 def _comparable(value):
-    return registry.squash(value) if isinstance(value, str) else value
+    return iana_csv.squash(value) if isinstance(value, str) else value
 
 
 def _existing_assignments():
-    columns = ("pk", "registry_key", *registry.VALUE_FIELDS)
+    columns = ("pk", "registry_key", *iana_csv.VALUE_FIELDS)
     return {
         row[1]: dict(zip(columns, row, strict=True))
         for row in Assignment.objects.order_by().values_list(*columns)
@@ -203,7 +203,7 @@ def _existing_assignments():
 
 
 def _plan(
-    parsed: registry.ParsedFile, *, file_name: str, skip_invalid: bool
+    parsed: iana_csv.ParsedFile, *, file_name: str, skip_invalid: bool
 ) -> ImportPlan:
     plan = ImportPlan(
         file_name=file_name,
@@ -213,7 +213,7 @@ def _plan(
         invalid=parsed.invalid,
     )
     existing = _existing_assignments()
-    fields = registry.VALUE_FIELDS
+    fields = iana_csv.VALUE_FIELDS
     for row in parsed.rows:
         current = existing.pop(row.key, None)
         if current is None:
@@ -256,16 +256,16 @@ def _plan(
     return plan
 
 
-def _may_be_invalid_row(current: dict, parsed: registry.ParsedFile) -> bool:
+def _may_be_invalid_row(current: dict, parsed: iana_csv.ParsedFile) -> bool:
     if not parsed.invalid:
         return False
     if parsed.unidentified_invalid:
         return True
-    name = registry.squash(current["service_name"]).casefold()
+    name = iana_csv.squash(current["service_name"]).casefold()
     if name:
         return name in parsed.invalid_names
     return (
-        registry.squash(current["description"]).casefold()
+        iana_csv.squash(current["description"]).casefold()
         in parsed.invalid_descriptions
     )
 
@@ -315,7 +315,7 @@ def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
             change.pk = pk
         step(len(batch))
 
-    updated_fields = [*registry.VALUE_FIELDS, "withdrawn_at", "updated_at"]
+    updated_fields = [*iana_csv.VALUE_FIELDS, "withdrawn_at", "updated_at"]
     for start in range(0, len(plan.changed), BATCH_SIZE):
         batch = plan.changed[start : start + BATCH_SIZE]
         _update(

@@ -1,0 +1,63 @@
+"""
+The site's languages: the one stories are written in, the others readers
+read, and their message catalogues compiled.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import polib
+from django.conf import settings
+
+# The language every story is written in first; the others translate it,
+# and readers see it wherever a translation is missing.
+SOURCE_LANGUAGE = "en"
+
+
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def translation_languages() -> list[str]:
+    """Every language but English, the one stories are written in."""
+    return [code for code in language_codes() if code != SOURCE_LANGUAGE]
+
+
+# Message catalogues -----------------------------------------------------------
+
+
+def locale_dir() -> Path:
+    return Path(settings.LOCALE_PATHS[0])
+
+
+def compile_catalogues(*, directory: Path | None = None, force=False) -> list[Path]:
+    """
+    Compile each locale/<language>/LC_MESSAGES/*.po whose .mo is missing or
+    older, in Python, so that a machine without gettext can set up the site.
+    Django only recognises a language it has a compiled catalogue for (Pashto
+    has none of its own), so the site needs these before it serves anything.
+    Fuzzy entries are left out, as msgfmt does. Returns the files written.
+    """
+    written = []
+    for po_path in sorted((directory or locale_dir()).glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if (
+            not force
+            and mo_path.exists()
+            and mo_path.stat().st_mtime >= po_path.stat().st_mtime
+        ):
+            continue
+        catalogue = polib.pofile(str(po_path))
+        # Written beside the target and renamed: a server or test run reading
+        # the catalogue meanwhile sees the old file or the new one, never half.
+        handle, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        os.close(handle)
+        try:
+            catalogue.save_as_mofile(temporary)
+            os.replace(temporary, mo_path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        written.append(mo_path)
+    return written
