@@ -226,16 +226,16 @@ def test_a_page_built_while_a_change_commits_is_not_kept(client, monkeypatch):
     A reader's request reads the data, a change commits and purges, then the
     request would store what it read under the new tokens: it must not.
     """
-    real_port_page = page_data.port_page
+    real_port_page = page_data.port_page_data
 
     def port_page_during_a_change(number, **kwargs):
         page = real_port_page(number, **kwargs)
         PageCache().purge(tags.ports_changed([number]))  # committed meanwhile
         return page
 
-    monkeypatch.setattr(views.page_data, "port_page", port_page_during_a_change)
+    monkeypatch.setattr(views.page_data, "port_page_data", port_page_during_a_change)
     client.get("/ports/4113/")
-    monkeypatch.setattr(views.page_data, "port_page", real_port_page)
+    monkeypatch.setattr(views.page_data, "port_page_data", real_port_page)
     assert queries_of(client, "/ports/4113/") > 0  # not kept: built again
     assert queries_of(client, "/ports/4113/") == 0
 

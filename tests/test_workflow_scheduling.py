@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from ports.choices import StoryStatus
 from ports.editorial import actions
 from ports.models import Story, StoryTransition
-from ports.reader.page_data import port_page
+from ports.reader.page_data import port_page_data
 from tests.factories import make_citation, make_story, make_user
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +33,8 @@ def in_review(number, title="Scheduled title"):
 
 
 def shown_title(number, at):
-    page = port_page(number, language="en", now=at)
-    return page.story_page.title.text if page.story_page else None
+    page = port_page_data(number, language="en", now=at)
+    return page.localized_story.title.text if page.localized_story else None
 
 
 def test_a_scheduled_story_is_not_shown_before_its_go_live_time(reviewer):

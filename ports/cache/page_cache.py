@@ -10,11 +10,12 @@ answers anonymous readers from them before sessions, authentication and the
 view run. What it stores is the response the rest of the stack made, headers
 included, compressed or not as the reader accepts.
 
-Purging a tag writes a new version token for it: an entry is served only
-while its tags' tokens are those it was stored under. Every purge also writes
-a new change token, read before the view runs and again before storing, so a
-page built while a change was being committed is not stored under the new
-tokens. Its time tells read-replica routing how recent the last change is.
+Purging a tag writes a new version token for it: a cached response is
+served only while its tags' tokens are those it was stored under. Every
+purge also writes a new change token, read before the view runs and again
+before storing, so a page built while a change was being committed is not
+stored under the new tokens. Its time tells read-replica routing how recent
+the last change is.
 """
 
 import hashlib
@@ -33,7 +34,7 @@ from ports.cache import headers
 
 TAG_KEY = "pages:tag:{}"
 CHANGE_KEY = "pages:change"
-ENTRY_KEY = "pages:entry:{}"
+RESPONSE_KEY = "pages:response:{}"
 # A cache that cannot be reached is reported at most this often per process.
 FAILURE_LOG_SECONDS = 60
 NAME = "page-cache"
@@ -43,7 +44,7 @@ _last_failure_logged = 0.0
 
 
 @dataclass(frozen=True)
-class Entry:
+class CachedResponse:
     """A stored response and the tag tokens it is current under."""
 
     status: int
@@ -60,7 +61,7 @@ def _token() -> str:
 def _fill_missing(found: dict, keys: list[str]) -> None:
     """
     Tokens lost to eviction or a flush are replaced by new ones, never by a
-    default that an entry stored earlier could still match.
+    default that a response stored earlier could still match.
     """
     missing = [key for key in keys if key not in found]
     if not missing:
@@ -127,7 +128,7 @@ def _key(request) -> str:
             "gzip" if accepts_gzip else "",
         ]
     )
-    return ENTRY_KEY.format(hashlib.sha256(parts.encode()).hexdigest()[:32])
+    return RESPONSE_KEY.format(hashlib.sha256(parts.encode()).hexdigest()[:32])
 
 
 def directives(response) -> dict[str, str | bool]:
@@ -163,9 +164,9 @@ def _lifetime(request, response) -> int:
     return max(0, min(shared, settings.PAGE_CACHE_SECONDS))
 
 
-def _from_entry(entry: Entry) -> HttpResponse:
-    response = HttpResponse(entry.content, status=entry.status)
-    for name, value in entry.headers:
+def _response(cached: CachedResponse) -> HttpResponse:
+    response = HttpResponse(cached.content, status=cached.status)
+    for name, value in cached.headers:
         response.headers[name] = value
     return response
 
@@ -178,14 +179,14 @@ def _store(request, key: str, change_before, response) -> None:
     found = _current(tags, CHANGE_KEY)
     if found.get(CHANGE_KEY) != change_before:
         return  # a change came in while the page was built
-    entry = Entry(
+    cached = CachedResponse(
         status=response.status_code,
         headers=tuple(response.headers.items()),
         content=response.content,
         tags=tags,
         versions=_versions(found, tags),
     )
-    cache.set(key, entry, timeout=timeout)
+    cache.set(key, cached, timeout=timeout)
 
 
 class PageCacheMiddleware:
@@ -205,11 +206,11 @@ class PageCacheMiddleware:
         key = _key(request)
         try:
             found = cache.get_many([key, CHANGE_KEY])
-            entry = found.get(key)
-            if entry is not None:
-                current = _current(entry.tags)
-                if _versions(current, entry.tags) == entry.versions:
-                    return _from_entry(entry)
+            cached = found.get(key)
+            if cached is not None:
+                current = _current(cached.tags)
+                if _versions(current, cached.tags) == cached.versions:
+                    return _response(cached)
             _fill_missing(found, [CHANGE_KEY])
         except Exception as error:  # Redis down: the database still answers
             cache_failed(error)

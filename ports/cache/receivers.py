@@ -1,17 +1,39 @@
-"""Purges for what editors change outside the story workflow."""
+"""
+The caches listen: every change readers can see purges the pages that show
+it (ports.cache.tags says which), whoever made it.
+"""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from ports.cache import tags
 from ports.cache.purging import purge
+from ports.editorial.signals import (
+    live_version_changed,
+    story_published,
+    story_unpublished,
+)
+from ports.registry.signals import registry_imported
+
+
+@receiver([story_published, story_unpublished, live_version_changed])
+def purge_story_pages(sender, story, **kwargs):
+    purge(tags.story_changed(story.port_id))
+
+
+@receiver(registry_imported)
+def purge_registry_pages(sender, ranges, **kwargs):
+    purge(tags.registry_changed(ranges))
+
+
+# What editors change outside the story workflow.
 
 
 @receiver([post_save, post_delete], sender="ports.FeedbackPrompt")
-def feedback_prompt_changed(sender, **kwargs):
+def purge_port_pages(sender, **kwargs):
     purge([tags.PORTS])  # every port page asks it
 
 
 @receiver([post_save, post_delete], sender="ports.KnownUse")
-def known_use_changed(sender, instance, **kwargs):
+def purge_known_use_port(sender, instance, **kwargs):
     purge(tags.ports_changed([instance.port_id]))

@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
-from ports.cache import tags
-from ports.cache.purging import purge
 from ports.choices import StoryStatus
-from ports.editorial import workflow
+from ports.editorial import signals, workflow
 from ports.editorial.revisions import story_snapshot
+from ports.languages import language_codes
 from ports.models import (
     FAQ,
     Citation,
@@ -229,6 +228,7 @@ def story_publish(
         story.scheduled_revision = revision
         story.scheduled_go_live_at = go_live_at
         story.scheduled_expire_at = expire_at
+        story.save(update_fields=[*PUBLICATION_FIELDS, "last_reviewed_at"])
         action, message = (
             Action.SCHEDULE,
             _("Scheduled to go live at %(time)s.")
@@ -236,15 +236,15 @@ def story_publish(
         )
     else:
         story.status = StoryStatus.PUBLISHED
-        story.live_revision = revision
-        story.go_live_at = go_live_at
-        story.expire_at = expire_at
-        story.published_at = story.published_at or go_live_at
         # A version published now supersedes any older one waiting for its time.
-        story.scheduled_revision = None
-        story.scheduled_go_live_at = story.scheduled_expire_at = None
+        _make_live(
+            story,
+            revision=revision,
+            go_live_at=go_live_at,
+            expire_at=expire_at,
+            also=("last_reviewed_at",),
+        )
         action, message = Action.PUBLISH, _("Published.")
-    story.save(update_fields=[*PUBLICATION_FIELDS, "published_at", "last_reviewed_at"])
     _record(
         story,
         by=by,
@@ -257,8 +257,35 @@ def story_publish(
         at=now,
     )
     _log(by, story, message)
-    purge(tags.story_changed(story.port_id))
+    if action == Action.SCHEDULE:
+        # The live page now changes at the scheduled time: caches must know.
+        signals.live_version_changed.send(sender=Story, story=story)
+    else:
+        signals.story_published.send(sender=Story, story=story)
     return story
+
+
+def _make_live(
+    story: Story,
+    *,
+    revision: StoryRevision,
+    go_live_at: datetime,
+    expire_at: datetime | None,
+    also: tuple[str, ...] = (),
+) -> None:
+    """
+    The one way a version goes live, published now or at its scheduled
+    time: it replaces what readers see in a single UPDATE of the story row,
+    and any version waiting for its time is dropped. The caller has set the
+    status; `also` names other fields it changed.
+    """
+    story.live_revision = revision
+    story.go_live_at = go_live_at
+    story.expire_at = expire_at
+    story.published_at = story.published_at or go_live_at
+    story.scheduled_revision = None
+    story.scheduled_go_live_at = story.scheduled_expire_at = None
+    story.save(update_fields=[*PUBLICATION_FIELDS, "published_at", *also])
 
 
 @transaction.atomic
@@ -295,7 +322,7 @@ def story_unpublish(
         story, by=by, action=Action.UNPUBLISH, from_status=from_status, comment=comment
     )
     _log(by, story, _("Unpublished."))
-    purge(tags.story_changed(story.port_id))
+    signals.story_unpublished.send(sender=Story, story=story)
     return story
 
 
@@ -317,12 +344,12 @@ def story_mark_reviewed(
         comment=comment,
         at=now,
     )
-    purge(tags.story_changed(story.port_id))  # the page shows the review date
+    signals.live_version_changed.send(sender=Story, story=story)  # its date
     return story
 
 
 def _restore_translations(instance, values: dict, field: str) -> None:
-    for code in workflow.language_codes():
+    for code in language_codes():
         setattr(instance, build_localized_fieldname(field, code), values.get(code, ""))
 
 
@@ -430,24 +457,11 @@ def _go_live(story: Story, now: datetime) -> None:
     from_status = story.status
     if story.status == StoryStatus.SCHEDULED:
         story.status = StoryStatus.PUBLISHED
-    story.live_revision = revision
-    story.go_live_at = story.scheduled_go_live_at
-    story.expire_at = story.scheduled_expire_at
-    story.published_at = story.published_at or story.scheduled_go_live_at
-    story.scheduled_revision = None
-    story.scheduled_go_live_at = story.scheduled_expire_at = None
-    story.save(
-        update_fields=[
-            "status",
-            "live_revision",
-            "go_live_at",
-            "expire_at",
-            "published_at",
-            "scheduled_revision",
-            "scheduled_go_live_at",
-            "scheduled_expire_at",
-            "updated_at",
-        ]
+    _make_live(
+        story,
+        revision=revision,
+        go_live_at=story.scheduled_go_live_at,
+        expire_at=story.scheduled_expire_at,
     )
     _record(
         story,
@@ -460,7 +474,7 @@ def _go_live(story: Story, now: datetime) -> None:
         at=now,
     )
     _log(scheduler.user if scheduler else None, story, _("Went live as scheduled."))
-    purge(tags.story_changed(story.port_id))
+    signals.story_published.send(sender=Story, story=story)
 
 
 def _expire(story: Story, now: datetime) -> None:
@@ -487,4 +501,4 @@ def _expire(story: Story, now: datetime) -> None:
         expire_at=expired_at,
         at=now,
     )
-    purge(tags.story_changed(story.port_id))
+    signals.story_unpublished.send(sender=Story, story=story)

@@ -11,9 +11,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 
 from ports.editorial import workflow
-from ports.editorial.revisions import StoryPage, story_snapshot
+from ports.editorial.revisions import LocalizedStory, story_snapshot
 from ports.models import Story
-from ports.reader.page_data import port_page, related_services
+from ports.reader.page_data import port_page_data, related_services
 
 
 def story_preview(request, pk):
@@ -29,13 +29,13 @@ def story_preview(request, pk):
     else:
         raise Http404("No such revision.")
     language = get_language()
-    page = port_page(story.port_id, language=language)
+    page = port_page_data(story.port_id, language=language)
     # Shown as it would be if published now, which counts as a review.
     story.last_reviewed_at = timezone.now()
     page.story = story
-    page.story_page = StoryPage.from_content(content, language)
+    page.localized_story = LocalizedStory.from_content(content, language)
     page.related_services = related_services(
-        [item["port"] for item in page.story_page.related]
+        [item["port"] for item in page.localized_story.related]
     )
     response = render(
         request, "ports/port_detail.html", {"page": page, "preview": True}

@@ -8,16 +8,10 @@ so a live page needs no Markdown work and no joins to show a story.
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from modeltranslation.utils import build_localized_fieldname
 
 from ports.editorial.markdown import render_markdown
-
-SOURCE_LANGUAGE = "en"
-
-
-def language_codes():
-    return [code for code, _name in settings.LANGUAGES]
+from ports.languages import SOURCE_LANGUAGE, language_codes
 
 
 def _translations(instance, field_name):
@@ -106,7 +100,7 @@ def localize(values: dict, language: str) -> Localized:
 
 
 @dataclass
-class StoryPage:
+class LocalizedStory:
     """A story as readers see it in one language, built from a revision."""
 
     title: Localized

@@ -19,6 +19,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from ports.choices import StoryStatus
 from ports.editorial.markdown import footnote_numbers
+from ports.languages import SOURCE_LANGUAGE, language_codes
 from ports.models import Story, StoryTransition
 
 Action = StoryTransition.Action
@@ -27,8 +28,6 @@ SUBMIT_PERMISSION = "ports.submit_story"
 PUBLISH_PERMISSION = "ports.publish_story"
 CHANGE_PERMISSION = "ports.change_story"
 VIEW_PERMISSION = "ports.view_story"
-
-SOURCE_LANGUAGE = "en"
 
 # The steps people take by hand: the permission each needs and the states
 # of the story it applies to (as a test on the story).
@@ -105,10 +104,6 @@ def check_step(user, action: str, story: Story) -> None:
 def check_edit(user, story: Story) -> None:
     if user is not None and not can_edit(user, story):
         raise PermissionDenied
-
-
-def language_codes():
-    return [code for code, _name in settings.LANGUAGES]
 
 
 def story_problems(story: Story) -> list[str]:

@@ -10,7 +10,7 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ports.editorial.revisions import StoryPage
+from ports.editorial.revisions import LocalizedStory
 from ports.models import Story
 
 FEED_ITEMS = 30
@@ -51,7 +51,7 @@ class StoriesFeed(Feed):
             .order_by("-go_live_at", "port_id")[:FEED_ITEMS]
         )
         return [
-            (story, StoryPage.from_content(story.live_revision.content, language))
+            (story, LocalizedStory.from_content(story.live_revision.content, language))
             for story in stories
         ]
 

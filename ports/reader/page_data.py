@@ -27,7 +27,7 @@ from ports.choices import (
     port_range_text,
     range_class_for,
 )
-from ports.editorial.revisions import StoryPage, localize
+from ports.editorial.revisions import LocalizedStory, localize
 from ports.models import (
     Assignment,
     FeedbackPrompt,
@@ -174,7 +174,7 @@ def _neighbours(rows, *, below: bool) -> list[Neighbour]:
 
 
 @dataclass
-class PortPage:
+class PortPageData:
     number: int
     range_class: str
     range_bounds: tuple
@@ -182,7 +182,7 @@ class PortPage:
     known_uses: list
     history: list
     story: "StoryState | None" = None
-    story_page: StoryPage | None = None
+    localized_story: LocalizedStory | None = None
     transports: list = field(default_factory=list)
     facts: list = field(default_factory=list)
     neighbours_below: list = field(default_factory=list)
@@ -193,7 +193,7 @@ class PortPage:
     # a scheduled version falling due): a cached copy must not outlive it.
     next_change_at: datetime | None = None
     data_modified_at: datetime | None = None
-    # Service names of related ports, filled by port_page() for the live story.
+    # Service names of related ports, filled by port_page_data() for the live story.
     related_services: dict = field(default_factory=dict)
     # When the live version shown was saved.
     story_revised_at: datetime | None = None
@@ -224,7 +224,7 @@ class PortPage:
     @cached_property
     def related(self):
         """The live story's related ports, each with its note and services."""
-        if self.story_page is None:
+        if self.localized_story is None:
             return []
         return [
             {
@@ -232,7 +232,7 @@ class PortPage:
                 "note": item["note"],
                 "services": self.related_services.get(item["port"], []),
             }
-            for item in self.story_page.related
+            for item in self.localized_story.related
         ]
 
     @cached_property
@@ -243,14 +243,16 @@ class PortPage:
         Markers are numbered per citation in the rendered body
         (cite-<n>-<k>), so the back-links are read from it.
         """
-        if self.story_page is None:
+        if self.localized_story is None:
             return []
         markers = {}
-        for number, occurrence in _MARKER_ID_RE.findall(self.story_page.body_html.text):
+        for number, occurrence in _MARKER_ID_RE.findall(
+            self.localized_story.body_html.text
+        ):
             markers.setdefault(int(number), []).append(f"cite-{number}-{occurrence}")
         return [
             {**citation, "markers": markers.get(citation["number"], [])}
-            for citation in self.story_page.citations
+            for citation in self.localized_story.citations
         ]
 
     @property
@@ -406,7 +408,7 @@ def _history(assignments) -> list:
     ]
 
 
-def port_page(number: int, *, language: str, now=None) -> PortPage:
+def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
     """
     Everything the page of one port shows, in six queries (five where no
     registry entry covers it).
@@ -420,8 +422,10 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
     # same rule as Story.objects.live(); the schedule says when the page changes.
     story, content, revised_at, known_uses, widest = _references(number)
     live = story is not None and content is not None and story.is_live(now)
-    story_page = StoryPage.from_content(content, language) if live else None
-    related = [item["port"] for item in story_page.related] if story_page else []
+    localized_story = LocalizedStory.from_content(content, language) if live else None
+    related = (
+        [item["port"] for item in localized_story.related] if localized_story else []
+    )
     # The entries of the live story's related ports come with the port's own.
     found = list(
         _ASSIGNMENTS.covering_any(dict.fromkeys([number, *related]), widest=widest)
@@ -429,7 +433,7 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
     assignments = [a for a in found if a.port_low <= number <= a.port_high]
     history = _history(assignments)
     prompt = _one(_prompts(language))
-    page = PortPage(
+    page = PortPageData(
         number=number,
         range_class=range_class,
         range_bounds=(low, high),
@@ -465,7 +469,7 @@ def port_page(number: int, *, language: str, now=None) -> PortPage:
     if live:
         page.story = story
         page.story_revised_at = revised_at
-        page.story_page = story_page
+        page.localized_story = localized_story
         page.related_services = _services_by_port(found, related)
     return page
 
@@ -611,7 +615,7 @@ class PortFilters:
         return bool(self.transport or self.status or self.story)
 
 
-def _merged(intervals):
+def merged_intervals(intervals):
     merged = []
     for low, high in sorted(intervals):
         if merged and low <= merged[-1][1] + 1:
@@ -623,7 +627,7 @@ def _merged(intervals):
 
 def _numbers_in(intervals, low, high):
     numbers = []
-    for start, end in _merged(intervals):
+    for start, end in merged_intervals(intervals):
         numbers.extend(range(max(start, low), min(end, high) + 1))
     return numbers
 
@@ -721,7 +725,7 @@ def port_rows(numbers, *, language: str, now=None) -> list[PortRow]:
 
 
 @dataclass
-class ServicePage:
+class ServicePageData:
     name: str
     facts: list
     stories: list
@@ -744,7 +748,7 @@ def service_assignments(name: str) -> list:
     )
 
 
-def service_page(name: str, *, language: str, now=None) -> ServicePage | None:
+def service_page_data(name: str, *, language: str, now=None) -> ServicePageData | None:
     """A service name's registry entries (any case) and the stories of their ports."""
     assignments = service_assignments(name)
     if not assignments:
@@ -761,7 +765,7 @@ def service_page(name: str, *, language: str, now=None) -> ServicePage | None:
             Story.objects.live(now).filter(covered).order_by("port_id"), language
         )
     current = [a for a in assignments if a.status != AssignmentStatus.WITHDRAWN]
-    return ServicePage(
+    return ServicePageData(
         name=(current or assignments)[0].service_name,
         facts=registry_facts(assignments),
         stories=stories,

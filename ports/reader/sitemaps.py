@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 
 from ports.choices import AssignmentStatus, RangeClass
 from ports.models import Assignment, Story
-from ports.reader.page_data import _merged
+from ports.reader.page_data import merged_intervals
 
 
 class LanguagesSitemap(Sitemap):
@@ -75,7 +75,7 @@ class RegisteredPortSitemap(LanguagesSitemap):
         )
         stories = set(Story.objects.live().values_list("port_id", flat=True))
         numbers = []
-        for low, high in _merged(intervals):
+        for low, high in merged_intervals(intervals):
             numbers.extend(n for n in range(low, high + 1) if n not in stories)
         return numbers
 

@@ -41,13 +41,13 @@ def _citation(citation):
 
 def article_data(page, url):
     """schema.org Article for a port's story, with its sources as citations."""
-    story_page, story = page.story_page, page.story
+    localized_story, story = page.localized_story, page.story
     data = {
         "@context": "https://schema.org",
         "@type": "Article",
-        "headline": str(story_page.title)[:110],
-        "description": str(story_page.summary),
-        "inLanguage": story_page.body_html.language,
+        "headline": str(localized_story.title)[:110],
+        "description": str(localized_story.summary),
+        "inLanguage": localized_story.body_html.language,
         "url": url,
         "mainEntityOfPage": url,
         "isAccessibleForFree": True,
@@ -56,7 +56,7 @@ def article_data(page, url):
             "@type": "Thing",
             "name": _("Network port %(number)s") % {"number": page.number},
         },
-        "citation": [_citation(citation) for citation in story_page.citations],
+        "citation": [_citation(citation) for citation in localized_story.citations],
     }
     if story is not None and story.published_at:
         data["datePublished"] = _DATES.default(story.published_at)
@@ -75,16 +75,16 @@ def faq_data(page):
                 "name": str(faq["question"]),
                 "acceptedAnswer": {"@type": "Answer", "text": str(faq["answer"])},
             }
-            for faq in page.story_page.faqs
+            for faq in page.localized_story.faqs
         ],
     }
 
 
 def story_structured_data(page, url):
     """The page's JSON-LD blocks (its address is `url`); none without a story."""
-    if page.story_page is None:
+    if page.localized_story is None:
         return ""
     blocks = [_json_ld(article_data(page, url))]
-    if page.story_page.faqs:
+    if page.localized_story.faqs:
         blocks.append(_json_ld(faq_data(page)))
     return mark_safe("\n".join(blocks))  # noqa: S308 (JSON escaped for <script>)

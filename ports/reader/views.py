@@ -112,7 +112,7 @@ def port_detail(request, number):
     if thanks not in reader_feedback.THANKS_STATES:
         thanks = ""
 
-    page = page_data.port_page(number, language=get_language())
+    page = page_data.port_page_data(number, language=get_language())
     context = {
         "page": page,
         "thanks": thanks,
@@ -289,7 +289,7 @@ def port_range(request, low, high):
 
 @require_safe
 def service_detail(request, name):
-    service = page_data.service_page(name, language=get_language())
+    service = page_data.service_page_data(name, language=get_language())
     if service is None:
         raise Http404("No such service name in the registry.")
     return _listing(request, "ports/service_detail.html", {"service": service})

@@ -17,11 +17,10 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from ports.cache import tags
-from ports.cache.purging import purge
 from ports.choices import AssignmentStatus, ChangeKind
 from ports.models import Assignment, ImportRun, RegistryChange
 from ports.registry import iana_csv
+from ports.registry.signals import registry_imported
 
 BATCH_SIZE = 2000
 
@@ -363,12 +362,15 @@ def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
     run.save(update_fields=["finished_at"])
     if progress is not None:
         progress(total, total)
-    purge(
-        tags.registry_changed(
-            (change.values["port_low"], change.values["port_high"])
-            for change in changes
+    if changes:
+        registry_imported.send(
+            sender=ImportRun,
+            run=run,
+            ranges=[
+                (change.values["port_low"], change.values["port_high"])
+                for change in changes
+            ],
         )
-    )
     return run
 
 

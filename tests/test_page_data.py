@@ -74,7 +74,7 @@ def test_port_page_query_count_is_fixed_whatever_the_amount_of_content(
     # prompt; the nearest registered ports below and above.
     for number in (2000, 3000):
         with django_assert_num_queries(6):
-            page_data.port_page(number, language="en")
+            page_data.port_page_data(number, language="en")
     assert page_queries(client, 2000) == page_queries(client, 3000)
     html = client.get("/ports/3000/").content.decode()
     assert html.count('class="fact') == 22  # 20 services + wide + hist
@@ -88,11 +88,11 @@ def test_port_page_without_story_needs_the_same_queries(
 ):
     make_assignment("lonely", 5000)
     with django_assert_num_queries(6):
-        page = page_data.port_page(5000, language="en")
+        page = page_data.port_page_data(5000, language="en")
     assert page.story is None and page.facts
     # Without a registry entry there is no history to read.
     with django_assert_num_queries(5):
-        page = page_data.port_page(65535, language="en")
+        page = page_data.port_page_data(65535, language="en")
     assert page.facts == [] and page.history == []
     assert client.get("/ports/5000/").status_code == 200
     assert client.get("/ports/65535/").status_code == 200
@@ -102,7 +102,7 @@ def test_registry_facts_merge_transports_of_identical_rows():
     make_assignment("svc", 100, transport="udp", assignee="[A]")
     make_assignment("svc", 100, transport="tcp", assignee="[A]")
     make_assignment("svc", 100, transport="sctp", assignee="[B]")
-    facts = page_data.port_page(100, language="en").facts
+    facts = page_data.port_page_data(100, language="en").facts
     assert [(f.service_name, f.transports, f.assignee) for f in facts] == [
         ("svc", ["tcp", "udp"], "[A]"),
         ("svc", ["sctp"], "[B]"),
@@ -118,7 +118,7 @@ def test_port_page_facts_list_current_entries_before_reserved_and_withdrawn():
         "gone", 200, status=AssignmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
     )
     make_assignment("here", 200)
-    page = page_data.port_page(200, language="en")
+    page = page_data.port_page_data(200, language="en")
     assert [fact.service_name or fact.description for fact in page.facts] == [
         "here",
         "Reserved",
@@ -136,14 +136,14 @@ def test_neighbours_stay_in_the_range_class_and_merge_transports():
     make_assignment("", 1050, description="Unassigned")
     make_assignment("after", 1060)
     make_assignment("far", 1070)
-    page = page_data.port_page(1035, language="en")
+    page = page_data.port_page_data(1035, language="en")
     assert [n.port_low for n in page.neighbours_below] == [1030]
     assert [(n.port_low, n.port_high) for n in page.neighbours_above] == [
         (1040, 1049),
         (1060, 1060),
         (1070, 1070),
     ]
-    system = page_data.port_page(1010, language="en")
+    system = page_data.port_page_data(1010, language="en")
     assert [(n.port_low, n.services) for n in system.neighbours_below] == [
         (1000, ["low"])
     ]
@@ -223,20 +223,20 @@ def test_port_page_shows_the_live_version_in_the_readers_language(language):
         thanks="Thanks",
     )
 
-    page = page_data.port_page(3000, language=language)
+    page = page_data.port_page_data(3000, language=language)
 
     title = {"en": "Story of port 3000", "de": "Die Geschichte von 3000"}[language]
-    assert (str(page.story_page.title), page.story_page.title.language) == (
+    assert (str(page.localized_story.title), page.localized_story.title.language) == (
         title,
         language,
     )
     # Not translated: the English body, marked as such.
-    assert page.story_page.body_html.language == "en"
-    assert "Part 3" in page.story_page.body_html.text
-    assert "Draft" not in page.story_page.body_html.text
+    assert page.localized_story.body_html.language == "en"
+    assert "Part 3" in page.localized_story.body_html.text
+    assert "Draft" not in page.localized_story.body_html.text
     assert [c["number"] for c in page.citations] == [1, 2, 3]
     assert page.citations[0]["markers"] == ["cite-1-1"]
-    assert [str(faq["question"]) for faq in page.story_page.faqs] == [
+    assert [str(faq["question"]) for faq in page.localized_story.faqs] == [
         "Question 1?",
         "Question 2?",
     ]
@@ -269,7 +269,7 @@ def test_history_lists_the_latest_changes_of_the_ports_assignments_first():
         registry_csv(["keep", "4000", "tcp", "Description 2"], ["other", "4001"]),
         file_name="3.csv",
     )
-    history = page_data.port_page(4000, language="en").history
+    history = page_data.port_page_data(4000, language="en").history
     assert [(entry.kind, entry.service_name) for entry in history] == [
         (ChangeKind.CHANGED, "keep"),
         (ChangeKind.CHANGED, "keep"),
@@ -278,7 +278,9 @@ def test_history_lists_the_latest_changes_of_the_ports_assignments_first():
         (ChangeKind.ADDED, "gone"),
     ]
     assert [entry.port_display for entry in history][:1] == ["4000"]
-    assert page_data.port_page(4001, language="en").history[0].service_name == "other"
+    assert (
+        page_data.port_page_data(4001, language="en").history[0].service_name == "other"
+    )
 
 
 def test_listing_moments_are_read_in_one_query(django_assert_num_queries):
@@ -317,7 +319,7 @@ def test_recent_stories_and_service_pages_read_their_cards_in_one_query(
     ]
     assert cards[0].title.language == "en"
     with django_assert_num_queries(2):
-        service = page_data.service_page("CARDSVC", language="en")
+        service = page_data.service_page_data("CARDSVC", language="en")
     assert [card.port for card in service.stories] == [7200, 7201]
     assert service.name == "cardsvc"
 
@@ -341,7 +343,7 @@ def test_live_pages_and_previews_name_the_same_services_for_related_ports():
     make_assignment("wide", 4002, port_high=4100)
     make_assignment("zeta", 4002)
     actions.story_publish(story=story, by=None)
-    page = page_data.port_page(4000, language="en")
+    page = page_data.port_page_data(4000, language="en")
     expected = page_data.related_services([4001, 4002, 4003, 4500])
     assert page.related_services == expected
     assert expected == {4001: ["alpha"], 4002: ["wide", "zeta"], 4003: ["wide"]}
