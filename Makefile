@@ -12,9 +12,10 @@ PORT ?= 8000
 # the admin (at /admin/, never language-prefixed) is in English.
 LOCALES := ja ps de fr es pt_BR zh_Hans ar fa vi id tr ru
 MESSAGES_IGNORE := .venv bench tests staticfiles test-artifacts var build \
-	ports/migrations ports/admin ports/management templates/admin ports/models.py \
-	ports/services.py ports/workflow.py ports/importing.py ports/registry.py \
-	ports/resources.py ports/diffs.py ports/preview.py ports/apps.py
+	ports/migrations ports/admin ports/management templates/admin ports/models \
+	ports/editorial/actions.py ports/editorial/workflow.py ports/editorial/diffs.py \
+	ports/editorial/preview.py ports/registry/importing.py ports/registry/iana_csv.py \
+	ports/registry/resources.py ports/apps.py
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "make: no Python 3.12+ interpreter; set PYTHON=/path/to/python3.12" >&2; exit 1; fi

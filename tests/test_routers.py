@@ -42,16 +42,19 @@ def test_migrations_only_run_on_default(router):
     assert router.allow_migrate("replica", "ports") is False
 
 
-def reads_public(request):
+def reads_public(request, *, databases=REPLICA):
+    """Whether the request's reads went to the replica."""
+    router = routers.ReplicaRouter()
     seen = []
 
     def view(request):
-        seen.append(routers._public_reads.get())
+        seen.append(router.db_for_read(Port))
         return None
 
-    ReplicaReadsMiddleware(view)(request)
-    assert routers._public_reads.get() is False  # reset after the request
-    return seen == [True]
+    with override_settings(DATABASES=databases):
+        ReplicaReadsMiddleware(view)(request)
+        assert router.db_for_read(Port) == "default"  # after the request
+    return seen == ["replica"]
 
 
 def long_ago():
@@ -80,7 +83,8 @@ def test_the_middleware_marks_only_anonymous_safe_requests_public(
 
 def test_without_a_replica_nothing_is_marked_public():
     long_ago()
-    assert reads_public(RequestFactory().get("/ports/80/")) is False
+    request = RequestFactory().get("/ports/80/")
+    assert reads_public(request, databases={"default": {}}) is False
 
 
 @override_settings(DATABASES=REPLICA, REPLICA_LAG_SECONDS=10)
