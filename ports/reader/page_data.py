@@ -70,8 +70,20 @@ def _earliest(*moments):
     return min(present) if present else None
 
 
+class EntryLabels:
+    """How a registry entry's ports and status read (port_low, port_high, status)."""
+
+    @property
+    def port_display(self):
+        return port_range_text(self.port_low, self.port_high)
+
+    @property
+    def status_label(self):
+        return AssignmentStatus(self.status).label
+
+
 @dataclass
-class RegistryFact:
+class RegistryFact(EntryLabels):
     """One registry entry as readers see it, with all the transports it covers."""
 
     service_name: str
@@ -98,14 +110,6 @@ class RegistryFact:
     @property
     def is_withdrawn(self):
         return self.status == AssignmentStatus.WITHDRAWN
-
-    @property
-    def port_display(self):
-        return port_range_text(self.port_low, self.port_high)
-
-    @property
-    def status_label(self):
-        return AssignmentStatus(self.status).label
 
     @property
     def transport_labels(self):

@@ -45,10 +45,10 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from ports.choices import PORT_MAX, PORT_MIN, AssignmentStatus, port_range_text
+from ports.choices import PORT_MAX, PORT_MIN, AssignmentStatus
 from ports.editorial.revisions import localize
 from ports.models import Assignment, Story, StoryRevision
-from ports.reader.page_data import registry_facts, service_assignments
+from ports.reader.page_data import EntryLabels, registry_facts, service_assignments
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -119,7 +119,7 @@ class StoryHit:
 
 
 @dataclass
-class RegistryHit:
+class RegistryHit(EntryLabels):
     service_name: str
     port_low: int | None
     port_high: int | None
@@ -128,14 +128,6 @@ class RegistryHit:
     assignee: str
     status: str
     rank: float
-
-    @property
-    def port_display(self):
-        return port_range_text(self.port_low, self.port_high)
-
-    @property
-    def status_label(self):
-        return AssignmentStatus(self.status).label
 
 
 @dataclass
