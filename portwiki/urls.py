@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from ports.admin.translations import translation_completeness
 from ports.reader.sitemaps import sitemaps
-from ports.reader.views import robots_txt, shared_listing
+from ports.reader.views import favicon, robots_txt, shared_listing
 
 # Plain pages that need no database: see ports.security.
 handler400 = "ports.security.bad_request"
@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots-txt"),
+    # Asked for by browsers and crawlers whatever the pages link to.
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "sitemap.xml",
         shared_listing(sitemap_views.index),

@@ -12,7 +12,9 @@ from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -333,6 +335,14 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request):
+    """The site's icon, where clients look for it without a link."""
+    response = redirect(static("favicon.svg"), permanent=True)
+    patch_cache_control(response, public=True, max_age=24 * 60 * 60)
+    return response
 
 
 def shared_listing(view):
