@@ -4,6 +4,7 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from ports.choices import StoryStatus
 from ports.editorial import actions
@@ -55,7 +56,63 @@ def test_preview_renders_the_draft_exactly_as_the_published_page_would(client):
     assert "Draft &lt;em&gt;title&lt;/em&gt;" in preview.content.decode()
     assert 'href="#source-1"' in article(preview)
     assert "ssh" in article(preview).split("related")[-1]
-    assert article(preview) == article(public)
+    # The same article, but for the review date publishing gave it.
+    reviewed = re.compile(r'\s*<p class="reviewed">.*?</p>', re.S)
+    assert reviewed.search(article(public))
+    assert not reviewed.search(article(preview))
+
+    def words(html):
+        return " ".join(html.split())
+
+    assert words(article(preview)) == words(reviewed.sub("", article(public)))
+
+
+def banner(response):
+    found = re.search(
+        r'<aside class="preview-banner".*?</aside>', response.content.decode(), re.S
+    )
+    return " ".join(re.sub(r"<[^>]+>", " ", found[0]).split()) if found else None
+
+
+def test_a_preview_says_it_is_not_live_with_the_storys_state_and_version(client):
+    story = make_story(9105)
+    client.force_login(make_user("edna", role="Editor"))
+    url = reverse("ports:story-preview", args=[story.pk])
+    assert (
+        banner(client.get(url)) == f"Preview: not live Draft, version {story.version}."
+    )
+    with translation.override("ja"):
+        japanese = client.get(f"/ja{url}")
+    assert (
+        banner(japanese)
+        == f"プレビュー：公開されていません 下書き、バージョン {story.version}。"
+    )
+    # Readers' pages never carry it.
+    actions.story_publish(story=story, by=None)
+    client.logout()
+    assert banner(client.get(f"/ports/{story.port_id}/")) is None
+
+
+def test_a_revisions_preview_says_when_it_was_saved(client):
+    story = make_story(9106, title="Old words")
+    old = actions.story_save_revision(story=story, by=None)
+    old.created_at = NOW
+    old.save(update_fields=["created_at"])
+    client.force_login(make_user("edna", role="Editor"))
+    url = reverse("ports:story-preview", args=[story.pk])
+    text = banner(client.get(url, {"revision": old.pk}))
+    assert text.endswith("A revision saved May 4, 2026, 10 a.m.")
+
+
+def test_a_preview_shows_only_the_review_the_story_had(client):
+    never = make_story(9107)
+    client.force_login(make_user("edna", role="Editor"))
+    page = client.get(reverse("ports:story-preview", args=[never.pk]))
+    assert "Last reviewed" not in page.content.decode()
+    live = make_published_story(9108)
+    live.refresh_from_db()
+    page = client.get(reverse("ports:story-preview", args=[live.pk])).content.decode()
+    assert f'datetime="{live.last_reviewed_at.isoformat()}"' in page
 
 
 def test_preview_shows_the_draft_while_readers_see_the_live_version(client):

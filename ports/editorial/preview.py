@@ -6,7 +6,6 @@ the live story. Anyone else gets a plain 404, so the URL reveals nothing.
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 
@@ -22,23 +21,31 @@ def story_preview(request, pk):
         raise Http404("No such page.")
     story = get_object_or_404(Story, pk=pk)
     revision_id = request.GET.get("revision")
+    revision = None
     if revision_id is None:
         content = story_snapshot(story)
     elif revision_id.isdigit():
-        content = get_object_or_404(story.revisions, pk=revision_id).content
+        revision = get_object_or_404(story.revisions, pk=revision_id)
+        content = revision.content
     else:
         raise Http404("No such revision.")
     language = get_language()
     page = port_page_data(story.port_id, language=language)
-    # Shown as it would be if published now, which counts as a review.
-    story.last_reviewed_at = timezone.now()
+    # Only what is true of the story: a review date only if it was reviewed.
     page.story = story
     page.localized_story = LocalizedStory.from_content(content, language)
     page.related_services = related_services(
         [item["port"] for item in page.localized_story.related]
     )
+    banner = {
+        "state": story.get_status_display(),
+        "version": story.version,
+        "revision_saved_at": revision.created_at if revision else None,
+    }
     response = render(
-        request, "ports/port_detail.html", {"page": page, "preview": True}
+        request,
+        "ports/port_detail.html",
+        {"page": page, "preview": True, "preview_banner": banner},
     )
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -98,3 +98,26 @@ def test_editor_writes_reviewer_publishes_reader_sees(
     assert "Usenet post announcing the service" in reader.inner_text(".sources")
     screenshot(reader, "8-reader")
     reader_context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_preview_an_editor_opens_says_it_is_not_live(
+    browser, page, live_server, screenshot
+):
+    from tests.factories import make_story
+
+    story = make_story(4322, title="A draft nobody reviewed")
+    make_user("edna", role="Editor", password=PASSWORD)
+    log_in(page, live_server.url, "edna")
+    page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Preview").click()
+    preview = opened.value
+    preview.wait_for_load_state()
+    banner = preview.locator(".preview-banner")
+    assert banner.is_visible()
+    assert banner.inner_text() == f"Preview: not live Draft, version {story.version}."
+    assert preview.locator("h1").inner_text() == "A draft nobody reviewed"
+    assert preview.locator(".reviewed").count() == 0  # never reviewed
+    screenshot(preview, "preview-banner")
