@@ -15,7 +15,7 @@ MESSAGES_IGNORE := .venv bench tests staticfiles test-artifacts var build \
 	ports/migrations ports/admin ports/management templates/admin ports/models \
 	ports/editorial/actions.py ports/editorial/workflow.py ports/editorial/diffs.py \
 	ports/editorial/preview.py ports/registry/importing.py ports/registry/iana_csv.py \
-	ports/registry/resources.py ports/apps.py
+	ports/registry/resources.py ports/editorial/markup_check.py ports/apps.py
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "make: no Python 3.12+ interpreter; set PYTHON=/path/to/python3.12" >&2; exit 1; fi

@@ -5,6 +5,7 @@ Who may do what is decided by ports.editorial.workflow and enforced by
 ports.editorial.actions; this module only shows it and routes requests there.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,6 +27,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
+from modeltranslation.utils import build_localized_fieldname
 
 from ports.admin.filters import RegistryChangedFilter
 from ports.admin.mixins import HistoryAdminMixin, TranslationTabsMixin
@@ -33,6 +35,7 @@ from ports.admin.story_forms import STEPS, PortNumberField, StoryChangeForm
 from ports.choices import RangeClass, StoryStatus
 from ports.editorial import actions, workflow
 from ports.editorial.diffs import revision_diff
+from ports.editorial.markup_check import removed_markup
 from ports.editorial.revisions import story_snapshot
 from ports.models import (
     FAQ,
@@ -72,6 +75,15 @@ class CitationInline(StoryPartInline, admin.TabularInline):
     model = Citation
     extra = 0
     fields = ("position", "title", "publisher", "url", "accessed_on", "note")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "url":
+            field.error_messages["invalid"] = _(
+                "Only http:// and https:// addresses are allowed, such as "
+                "https://www.rfc-editor.org/rfc/rfc6335."
+            )
+        return field
 
 
 # Translated fields are listed once: modeltranslation puts in every
@@ -156,6 +168,12 @@ def with_helpful_share(queryset):
 class StoryAdmin(TranslationTabsMixin, TranslationAdmin):
     form = StoryChangeForm
     change_form_template = "admin/ports/story/change_form.html"
+
+    class Media:
+        # The language tabs' files too: this class replaces the mixin's.
+        js = (*TranslationTabsMixin.Media.js, "js/length-counter.js")
+        css = {"all": (*TranslationTabsMixin.Media.css["all"], "css/admin-forms.css")}
+
     list_display = (
         "port",
         "title",
@@ -275,6 +293,18 @@ class StoryAdmin(TranslationTabsMixin, TranslationAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         actions.story_record_save(story=form.instance, by=request.user)
+        self._report_removed_markup(request, form.instance)
+
+    def _report_removed_markup(self, request, story):
+        """Tell the editor what of the body readers will not get, and why."""
+        for code, name in settings.LANGUAGES:
+            body = getattr(story, build_localized_fieldname("body", code)) or ""
+            for problem in removed_markup(body):
+                messages.warning(
+                    request,
+                    _("Body (%(language)s): %(problem)s")
+                    % {"language": name, "problem": problem},
+                )
 
     def response_add(self, request, obj, post_url_continue=None):
         if "_submit_for_review" in request.POST:

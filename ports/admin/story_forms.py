@@ -49,6 +49,12 @@ class StoryChangeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["edit_version"].initial = self.instance.version
+        # A title over its limit is refused with a message on saving, and a
+        # counter shows the length as it is typed: the browser does not cut.
+        for name, field in self.fields.items():
+            if name.startswith("title") and getattr(field, "max_length", None):
+                field.widget.attrs.pop("maxlength", None)
+                field.widget.attrs["data-max-length"] = field.max_length
 
     def clean(self):
         cleaned_data = super().clean()

@@ -109,7 +109,12 @@ def _markdown():
             "sane_lists",
             "toc",
         ],
-        extension_configs={"toc": {"toc_depth": "2-3", "permalink": False}},
+        extension_configs={
+            "toc": {"toc_depth": "2-3", "permalink": False},
+            # Column alignment as the align attribute, which sanitizing keeps
+            # (a style attribute it would drop).
+            "tables": {"use_align_attribute": True},
+        },
         output_format="html",
     )
 
@@ -123,6 +128,11 @@ def sanitize(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+def render_unsanitized(text: str) -> str:
+    """The body's HTML before sanitizing (ports.editorial.markup_check reads it)."""
+    return _markdown().convert(text)
 
 
 def render_markdown(text: str) -> tuple[str, list[dict]]:

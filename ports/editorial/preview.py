@@ -10,6 +10,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 
 from ports.editorial import workflow
+from ports.editorial.markup_check import removed_markup
 from ports.editorial.revisions import LocalizedStory, story_snapshot
 from ports.models import Story
 from ports.reader.page_data import port_page_data, related_services
@@ -37,10 +38,15 @@ def story_preview(request, pk):
     page.related_services = related_services(
         [item["port"] for item in page.localized_story.related]
     )
+    body = content.get("body", {})
     banner = {
         "state": story.get_status_display(),
         "version": story.version,
         "revision_saved_at": revision.created_at if revision else None,
+        # Of the body shown: the reader's language, else English.
+        "removed": removed_markup(
+            body.get(page.localized_story.body_html.language, "")
+        ),
     }
     response = render(
         request,

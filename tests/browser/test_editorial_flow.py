@@ -121,3 +121,30 @@ def test_the_preview_an_editor_opens_says_it_is_not_live(
     assert preview.locator("h1").inner_text() == "A draft nobody reviewed"
     assert preview.locator(".reviewed").count() == 0  # never reviewed
     screenshot(preview, "preview-banner")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_editor_is_told_what_the_body_loses_and_sees_the_title_count(
+    browser, page, live_server, screenshot
+):
+    from tests.factories import make_story
+
+    story = make_story(4323, title="Counting")
+    make_user("edna", role="Editor", password=PASSWORD)
+    log_in(page, live_server.url, "edna")
+    page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+    counter = page.locator("#id_title_en + .length-counter")
+    assert counter.inner_text() == "8 / 200"
+    page.fill("#id_title_en", "x" * 205)  # not cut by the browser
+    assert counter.inner_text() == "205 / 200"
+    assert "over-limit" in counter.get_attribute("class")
+    page.fill("#id_title_en", "Counting again")
+    page.fill("#id_body_en", "Body text.[^1] <script>alert(1)</script>")
+    page.click("input[name=_continue]")
+    page.wait_for_url(re.compile(r"/change/$"))
+    warning = page.locator(".messagelist .warning")
+    assert "Body (English): <script> was removed with its content" in (
+        warning.inner_text()
+    )
+    screenshot(page, "removed-markup-warning")
