@@ -1,3 +1,5 @@
+import html
+import re
 from unittest import mock
 
 import pytest
@@ -398,3 +400,25 @@ def test_a_save_that_loses_the_race_after_the_check_is_refused_too(client, edito
     assert (story.title_en, story.version) == ("Theirs, v2", 2)
     assert not story.revisions.exists()
     assert calls == [1, 1]
+
+
+def test_the_change_form_compares_the_working_copy_with_the_live_version(
+    client, editor
+):
+    story = make_published_story(4250, title="Live title")
+    client.force_login(editor)
+    page = client.get(change_url(story)).content.decode()
+    assert "Compare with live" not in page  # the working copy is the live one
+    story.title_en = "Working title"
+    story.save()
+    latest = actions.story_record_save(story=story, by=editor)
+    page = client.get(change_url(story)).content.decode()
+    story.refresh_from_db()
+    link = html.unescape(re.search(r'<a href="([^"]+)">Compare with live</a>', page)[1])
+    assert link.endswith(f"?from={story.live_revision_id}&to={latest.pk}")
+    compared = client.get(link).content.decode()
+    title = re.search(
+        r"<h3>Title.*?</h3>\s*<div class=\"diff\">(.*?)</div>", compared, re.S
+    )
+    assert re.search(r"<del[^>]*>\s*Live\s*</del>", title[1]), title[1]
+    assert re.search(r"<ins[^>]*>\s*Working\s*</ins>", title[1]), title[1]

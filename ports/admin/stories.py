@@ -356,8 +356,17 @@ class StoryAdmin(TranslationTabsMixin, TranslationAdmin):
             ],
             "preview_url": reverse("ports:story-preview", args=[story.pk]),
             "revisions_url": reverse("admin:ports_story_revisions", args=[story.pk]),
+            "compare_live_url": self._compare_live_url(story),
             "is_live_now": story.is_live(),
         }
+
+    def _compare_live_url(self, story):
+        """The working copy (the latest revision) against the live version."""
+        latest = story.revisions.values_list("pk", flat=True).first()
+        if not story.live_revision_id or latest in (None, story.live_revision_id):
+            return None
+        url = reverse("admin:ports_story_compare", args=[story.pk])
+        return f"{url}?from={story.live_revision_id}&to={latest}"
 
     # Workflow, revisions, comparison and revert pages.
 

@@ -148,3 +148,26 @@ def test_an_editor_is_told_what_the_body_loses_and_sees_the_title_count(
         warning.inner_text()
     )
     screenshot(page, "removed-markup-warning")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_editor_compares_the_working_copy_with_the_live_version_in_one_click(
+    browser, page, live_server, screenshot
+):
+    from tests.factories import make_published_story
+
+    story = make_published_story(4324, title="The live title")
+    make_user("edna", role="Editor", password=PASSWORD)
+    log_in(page, live_server.url, "edna")
+    page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+    assert page.get_by_role("link", name="Compare with live").count() == 0
+    page.fill("#id_title_en", "The working title")
+    page.click("input[name=_continue]")
+    page.wait_for_url(re.compile(r"/change/$"))
+    page.get_by_role("link", name="Compare with live").click()
+    page.wait_for_url(re.compile(r"/revisions/compare/"))
+    diff = page.locator(".diff").first
+    assert diff.locator("del").first.inner_text().strip() == "live"
+    assert diff.locator("ins").first.inner_text().strip() == "working"
+    screenshot(page, "compare-with-live")
