@@ -33,7 +33,6 @@ from ports.models import (
     FeedbackPrompt,
     ImportRun,
     KnownUse,
-    Port,
     RegistryChange,
     Story,
     widest_range,
@@ -333,19 +332,16 @@ class StoryState:
 # conditions. Composing a query costs more Python than running it, and the
 # page is what a cache miss builds most often. Never evaluated themselves.
 
-# What refers to the port: its story with the live version, and its known
-# uses (a row for each, the story repeated). The widest range's width comes
+# The port's story with its live version. The widest range's width comes
 # along, one lookup in its index, so that the registry query can bound its
 # scans with plain numbers rather than a subquery per port it covers.
-_REFERENCES = Port.objects.order_by(
-    "known_uses__position", "known_uses__id"
-).values_list(
-    *(f"story__{name}" for name in STORY_FIELDS),
-    "story__live_revision__created_at",
-    "story__live_revision__content",
-    *(f"known_uses__{name}" for name in KNOWN_USE_FIELDS),
+_STORIES = Story.objects.values_list(
+    *STORY_FIELDS,
+    "live_revision__created_at",
+    "live_revision__content",
     widest_range(),
 )
+_KNOWN_USES = KnownUse.objects.order_by("position", "id").only(*KNOWN_USE_FIELDS)
 _ASSIGNMENTS = Assignment.objects.order_by(
     "status", "transport", "service_name"
 ).values_list(*ASSIGNMENT_FIELDS, named=True)
@@ -372,25 +368,16 @@ def _one(queryset):
     return rows[0] if rows else None
 
 
-_STORY_END = len(STORY_FIELDS) + 2  # the fields, the live version's time and content
-
-
-def _references(number: int):
+def _story(number: int):
     """
-    The port's story (a StoryState or None), its live content and time, its
-    known uses and, if anything refers to the port, the widest range's width.
+    The port's story (a StoryState or None), its live content and time, and,
+    where it has a story, the widest range's width.
     """
-    story = content = revised_at = widest = None
-    known_uses = []
-    for row in _REFERENCES.filter(number=number):
-        if story is None and row[0] is not None:
-            story = StoryState(*row[: len(STORY_FIELDS)])
-            revised_at, content = row[len(STORY_FIELDS) : _STORY_END]
-        *use, widest = row[_STORY_END:]
-        if use[0] is not None:
-            values = dict(zip(KNOWN_USE_FIELDS, use, strict=True))
-            known_uses.append(KnownUse(port_id=number, **values))
-    return story, content, revised_at, known_uses, widest
+    row = _one(_STORIES.filter(port_id=number))
+    if row is None:
+        return None, None, None, None
+    *fields, revised_at, content, widest = row
+    return StoryState(*fields), content, revised_at, widest
 
 
 def _history(assignments) -> list:
@@ -414,7 +401,7 @@ def _history(assignments) -> list:
 
 def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
     """
-    Everything the page of one port shows, in six queries (five where no
+    Everything the page of one port shows, in seven queries (six where no
     registry entry covers it).
     """
     if not PORT_MIN <= number <= PORT_MAX:
@@ -424,7 +411,7 @@ def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
     low, high = RANGE_BOUNDS[range_class]
     # One story row whatever its state: whether it is live is decided by the
     # same rule as Story.objects.live(); the schedule says when the page changes.
-    story, content, revised_at, known_uses, widest = _references(number)
+    story, content, revised_at, widest = _story(number)
     live = story is not None and content is not None and story.is_live(now)
     localized_story = LocalizedStory.from_content(content, language) if live else None
     related = (
@@ -442,7 +429,7 @@ def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
         range_class=range_class,
         range_bounds=(low, high),
         assignments=assignments,
-        known_uses=known_uses,
+        known_uses=list(_KNOWN_USES.filter(port_id=number)),
         history=history,
         transports=sorted(
             {a.transport for a in assignments if a.transport}, key=TRANSPORT_ORDER.get
