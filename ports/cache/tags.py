@@ -55,12 +55,13 @@ def story_changed(port: int) -> list[str]:
 
     # Every version's related ports, so that a port the new version no longer
     # links to is refreshed too (the version it was dropped from is gone by now).
+    # Only that part of each version is read, not its whole content.
     related = {
         item["port"]
-        for content in StoryRevision.objects.filter(story__port_id=port).values_list(
-            "content", flat=True
+        for items in StoryRevision.objects.filter(story__port_id=port).values_list(
+            "content__related", flat=True
         )
-        for item in content.get("related", [])
+        for item in items or []
     }
     return ports_changed({port} | related | stories_relating_to([port]))
 
