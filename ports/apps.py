@@ -8,6 +8,6 @@ class PortsConfig(AppConfig):
     verbose_name = _("Ports")
 
     def ready(self):
-        # Purges for the few models editors change outside the workflow
-        # services (feedback prompt, known uses).
-        from ports.cache import receivers  # noqa: F401
+        # The caches' receivers (purges for what editors and imports change)
+        # and their system checks.
+        from ports.cache import checks, receivers  # noqa: F401

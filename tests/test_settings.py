@@ -223,3 +223,29 @@ def test_without_redis_the_page_cache_is_in_files_every_process_shares(tmp_path)
         CACHE_DIR=str(tmp_path),
     )
     assert backend == f"django.core.cache.backends.filebased.FileBasedCache {tmp_path}"
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        (
+            {"FRONT_CACHE_LOCATIONS": "varnish:6081"},
+            "ports.E002) FRONT_CACHE_LOCATIONS: 'varnish:6081' is not an http://",
+        ),
+        (
+            {
+                "FRONT_CACHE_LOCATIONS": "http://varnish:6081",
+                "FRONT_CACHE_BACKEND": "mysite.cdn.Nowhere",
+            },
+            "ports.E001) FRONT_CACHE_BACKEND 'mysite.cdn.Nowhere' cannot be imported",
+        ),
+    ],
+)
+def test_a_front_cache_that_could_never_be_purged_stops_the_start(env, complaint):
+    result = manage("check", **{**PRODUCTION, **env})
+    assert result.returncode != 0
+    assert complaint in result.stderr
+    assert (
+        manage("check", **PRODUCTION, FRONT_CACHE_LOCATIONS="http://v:6081").returncode
+        == 0
+    )
