@@ -10,7 +10,7 @@ import pytest
 
 from ports.choices import StoryStatus
 from ports.models import Story, StoryTransition
-from tests.factories import make_user
+from tests.factories import make_published_story, make_story, make_user
 
 PASSWORD = "browser-test-password-1"
 TITLE = "Port 4321: a story told in the browser"
@@ -100,17 +100,20 @@ def test_editor_writes_reviewer_publishes_reader_sees(
     reader_context.close()
 
 
+def open_change_form(page, live_server, story):
+    """An editor signed in, on the story's change form."""
+    make_user("edna", role="Editor", password=PASSWORD)
+    log_in(page, live_server.url, "edna")
+    page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_preview_an_editor_opens_says_it_is_not_live(
     browser, page, live_server, screenshot
 ):
-    from tests.factories import make_story
-
     story = make_story(4322, title="A draft nobody reviewed")
-    make_user("edna", role="Editor", password=PASSWORD)
-    log_in(page, live_server.url, "edna")
-    page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+    open_change_form(page, live_server, story)
     with page.context.expect_page() as opened:
         page.get_by_role("link", name="Preview").click()
     preview = opened.value
@@ -128,12 +131,7 @@ def test_the_preview_an_editor_opens_says_it_is_not_live(
 def test_an_editor_is_told_what_the_body_loses_and_sees_the_title_count(
     browser, page, live_server, screenshot
 ):
-    from tests.factories import make_story
-
-    story = make_story(4323, title="Counting")
-    make_user("edna", role="Editor", password=PASSWORD)
-    log_in(page, live_server.url, "edna")
-    page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+    open_change_form(page, live_server, make_story(4323, title="Counting"))
     counter = page.locator("#id_title_en + .length-counter")
     assert counter.inner_text() == "8 / 200"
     page.fill("#id_title_en", "x" * 205)  # not cut by the browser
@@ -155,12 +153,8 @@ def test_an_editor_is_told_what_the_body_loses_and_sees_the_title_count(
 def test_an_editor_compares_the_working_copy_with_the_live_version_in_one_click(
     browser, page, live_server, screenshot
 ):
-    from tests.factories import make_published_story
-
     story = make_published_story(4324, title="The live title")
-    make_user("edna", role="Editor", password=PASSWORD)
-    log_in(page, live_server.url, "edna")
-    page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+    open_change_form(page, live_server, story)
     assert page.get_by_role("link", name="Compare with live").count() == 0
     page.fill("#id_title_en", "The working title")
     page.click("input[name=_continue]")
