@@ -326,8 +326,8 @@ class RegistryChange(models.Model):
         verbose_name = _("registry change")
         verbose_name_plural = _("registry changes")
         indexes = [
+            # Stories reviewed before a change to their port's entries.
             models.Index(fields=["port_low", "port_high"], name="change_port_range"),
-            models.Index(F("port_high") - F("port_low"), name="change_port_width"),
         ]
 
     def __str__(self):
