@@ -92,11 +92,9 @@ MATRIX = [
     ("transition change", "get", "/admin/ports/storytransition/{transition}/change/", row(LOGIN, LOGIN, 200, 200, 403, 200)),
     ("transition add", "get", "/admin/ports/storytransition/add/", row(LOGIN, LOGIN, 403, 403, 403, 403)),
     ("transition delete", "get", "/admin/ports/storytransition/{transition}/delete/", row(LOGIN, LOGIN, 403, 403, 403, 403)),
-    # Known uses: editors' content
-    ("known use list", "get", "/admin/ports/knownuse/", row(LOGIN, LOGIN, 200, 200, 403, 200)),
-    ("known use add", "get", "/admin/ports/knownuse/add/", row(LOGIN, LOGIN, 200, 200, 403, 200)),
-    ("known use change", "get", "/admin/ports/knownuse/{known_use}/change/", row(LOGIN, LOGIN, 200, 200, 403, 200)),
-    ("known use delete", "get", "/admin/ports/knownuse/{known_use}/delete/", row(LOGIN, LOGIN, 200, 200, 403, 200)),
+    # Known uses: edited only in their story's form, so they are reviewed
+    ("known use list", "get", "/admin/ports/knownuse/", row(LOGIN, LOGIN, 404, 404, 404, 404)),
+    ("known use change", "get", "/admin/ports/knownuse/{known_use}/change/", row(LOGIN, LOGIN, 404, 404, 404, 404)),
     # Registry: read by editors, imported and exported by registry managers
     ("port admin list", "get", "/admin/ports/port/", row(LOGIN, LOGIN, 200, 200, 200, 200)),
     ("port admin change", "get", "/admin/ports/port/{live_port}/change/", row(LOGIN, LOGIN, 200, 200, 200, 200)),
@@ -158,7 +156,7 @@ def world(db):
         registry_csv(["http", "80", "tcp", "World Wide Web HTTP"]), file_name="r.csv"
     )
     known_use = KnownUse.objects.create(
-        port_id=4321,
+        story=live,
         kind=KnownUseKind.values[0],
         name="Game server",
         source_title="A source",

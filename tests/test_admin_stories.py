@@ -58,6 +58,13 @@ def add_story_data(number, **overrides):
         "related_ports-0-port": "7",
         "related_ports-0-note_en": "echo",
         "related_ports-0-position": "0",
+        "known_uses-TOTAL_FORMS": "1",
+        "known_uses-INITIAL_FORMS": "0",
+        "known_uses-0-kind": "unofficial",
+        "known_uses-0-name": "Game server",
+        "known_uses-0-source_title": "A port database",
+        "known_uses-0-source_url": "https://example.org/4242",
+        "known_uses-0-position": "1",
     }
     data.update(overrides)
     return data
@@ -75,6 +82,7 @@ def test_editor_adds_a_story_with_parts_in_one_revision(client, editor):
     assert revision.content["citations"][0]["title"] == "RFC 1700"
     assert revision.content["faqs"][0]["question"] == {"en": "Is it safe?"}
     assert revision.content["related"] == [{"port": 7, "note": {"en": "echo"}}]
+    assert [use["name"] for use in revision.content["known_uses"]] == ["Game server"]
 
 
 def test_save_and_submit_goes_to_the_submit_step(client, editor):

@@ -13,7 +13,6 @@ from ports.editorial import actions
 from ports.models import FeedbackPrompt, KnownUse
 from ports.registry import importing
 from tests.factories import (
-    make_port,
     make_published_story,
     make_related,
     make_story,
@@ -116,15 +115,20 @@ def test_feedback_prompt_changes_refresh_every_port_page_but_no_listing():
     assert "Was this page useful?" not in Client().get("/ports/4440/").content.decode()
 
 
-def test_known_use_changes_refresh_that_port_only():
+def test_a_known_use_reaches_readers_when_its_story_is_published():
+    story = make_published_story(4450, title="Widgets")
     fill("/ports/4450/", "/ports/4451/")
     KnownUse.objects.create(
-        port=make_port(4450),
-        kind="software",
+        story=story,
+        kind="unofficial",
         name="Widget daemon",
         source_url="https://example.org/widget",
         source_title="Widget manual",
     )
+    # A draft: readers keep the reviewed page, still from the cache.
+    assert is_cached("/ports/4450/")
+    assert "Widget daemon" not in Client().get("/ports/4450/").content.decode()
+    actions.story_publish(story=story, by=None)
     assert "Widget daemon" in Client().get("/ports/4450/").content.decode()
     assert is_cached("/ports/4451/")
 

@@ -34,9 +34,11 @@ def test_demo_registry_rows_go_through_the_import(demo):
 
 
 def test_demo_has_known_uses_of_373_with_sources(demo):
-    kinds = set(KnownUse.objects.filter(port=373).values_list("kind", flat=True))
-    assert kinds == {"unofficial", "malware"}
-    assert all(use.source_url for use in KnownUse.objects.filter(port=373))
+    uses = KnownUse.objects.filter(story__port=373)
+    assert set(uses.values_list("kind", flat=True)) == {"unofficial", "malware"}
+    assert all(use.source_url for use in uses)
+    live = Story.objects.get(port=373).live_revision.content["known_uses"]
+    assert {use["kind"] for use in live} == {"unofficial", "malware"}
 
 
 def test_demo_prompt_is_translated(demo):

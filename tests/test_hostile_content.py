@@ -98,7 +98,7 @@ def hostile_world():
     )
     for position, url in enumerate(BAD_URLS, start=1):
         KnownUse.objects.create(
-            port_id=NUMBER,
+            story=story,
             kind=KnownUseKind.values[position % len(KnownUseKind.values)],
             name=f"{PAYLOADS[position]} use",
             description=PAYLOADS[position + 5],
@@ -288,7 +288,6 @@ def test_feeds_carry_hostile_content_inert(client, hostile, feed):
 def staff_urls(story):
     change = Assignment.objects.get(service_name="evil-svc").pk
     run = ImportRun.objects.first().pk
-    known_use = KnownUse.objects.first().pk
     vote = FeedbackVote.objects.first().pk
     return [
         f"/preview/stories/{story.pk}/",
@@ -299,8 +298,6 @@ def staff_urls(story):
         f"/admin/ports/story/{story.pk}/revisions/",
         f"/admin/ports/story/{story.pk}/workflow/unpublish/",
         f"/admin/ports/story/{story.pk}/history/",
-        "/admin/ports/knownuse/",
-        f"/admin/ports/knownuse/{known_use}/change/",
         "/admin/ports/assignment/",
         "/admin/ports/assignment/?q=evil",
         f"/admin/ports/assignment/{change}/change/",

@@ -38,7 +38,7 @@ def rich_story(number, *, citations, faqs, related, uses):
     make_port(number)
     for position in range(uses):
         KnownUse.objects.create(
-            port_id=number,
+            story=story,
             kind=KnownUseKind.UNOFFICIAL,
             name=f"use {position}",
             source_title="Source",
@@ -69,11 +69,11 @@ def test_port_page_query_count_is_fixed_whatever_the_amount_of_content(
         registry_csv(["hist", "3000", "sctp", "History row"]), file_name="h.csv"
     )
 
-    # The story with its live version; the known uses; the registry entries
-    # of the port and of its related ports; their changes; the feedback
-    # prompt; the nearest registered ports below and above.
+    # The story with its live version (which holds the known uses); the
+    # registry entries of the port and of its related ports; their changes;
+    # the feedback prompt; the nearest registered ports below and above.
     for number in (2000, 3000):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(6):
             page_data.port_page_data(number, language="en")
     assert page_queries(client, 2000) == page_queries(client, 3000)
     html = client.get("/ports/3000/").content.decode()
@@ -87,11 +87,11 @@ def test_port_page_without_story_needs_the_same_queries(
     client, django_assert_num_queries
 ):
     make_assignment("lonely", 5000)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = page_data.port_page_data(5000, language="en")
     assert page.story is None and page.facts
     # Without a registry entry there is no history to read.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         page = page_data.port_page_data(65535, language="en")
     assert page.facts == [] and page.history == []
     assert client.get("/ports/5000/").status_code == 200
@@ -252,8 +252,8 @@ def test_port_page_shows_the_live_version_in_the_readers_language(language):
     ]
     assert [n.services for n in page.neighbours_below][-1:] == [["below"]]
     assert [n.services for n in page.neighbours_above][:2] == [["rel1"], ["rel2"]]
-    assert [use.name for use in page.known_uses] == ["use 0", "use 1"]
-    assert page.known_uses[0].get_kind_display() == "Unofficial or conflicting use"
+    assert [use["name"] for use in page.known_uses] == ["use 0", "use 1"]
+    assert page.known_uses[0]["kind_label"] == "Unofficial or conflicting use"
     prompt_question = {"en": "Helpful?", "de": "Hilfreich?"}[language]
     assert getattr(page.feedback_prompt, f"question_{language}") == prompt_question
     assert page.last_modified >= page.feedback_prompt.updated_at

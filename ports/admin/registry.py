@@ -35,7 +35,7 @@ from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from ports import tasks
 from ports.admin.mixins import HistoryAdminMixin
-from ports.models import Assignment, ImportRun, KnownUse, Port, RegistryChange
+from ports.models import Assignment, ImportRun, Port, RegistryChange
 from ports.registry import iana_csv, importing
 from ports.registry.resources import AssignmentResource
 
@@ -70,17 +70,11 @@ class RegistryConfirmImportForm(ConfirmImportForm):
     fingerprint = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
-class KnownUseInline(admin.TabularInline):
-    model = KnownUse
-    extra = 0
-
-
 @admin.register(Port)
 class PortAdmin(admin.ModelAdmin):
     list_display = ("number", "range_class")
     list_filter = ("range_class",)
     search_fields = ("=number",)
-    inlines = [KnownUseInline]
 
 
 @admin.register(Assignment)
@@ -403,11 +397,3 @@ class RegistryChangeAdmin(HistoryAdminMixin, admin.ModelAdmin):
     search_fields = ("assignment__service_name", "=port_low")
     list_select_related = ("assignment", "run")
     raw_id_fields = ("assignment", "run")
-
-
-@admin.register(KnownUse)
-class KnownUseAdmin(admin.ModelAdmin):
-    list_display = ("port", "name", "kind", "source_title")
-    list_filter = ("kind",)
-    search_fields = ("=port__number", "name", "description")
-    autocomplete_fields = ("port",)

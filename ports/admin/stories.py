@@ -42,6 +42,7 @@ from ports.models import (
     Assignment,
     Citation,
     FeedbackVote,
+    KnownUse,
     RelatedPort,
     Story,
     StoryRevision,
@@ -103,6 +104,26 @@ class RelatedPortInline(StoryPartInline, TranslationStackedInline):
         if db_field.name == "port":
             return PortNumberField(label=_("Related port"))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class KnownUseInline(StoryPartInline, admin.StackedInline):
+    """
+    The port's known uses, edited with its story so that they are reviewed
+    and versioned with it: readers see the live version's.
+    """
+
+    model = KnownUse
+    extra = 0
+    fields = ("kind", "name", "description", "source_title", "source_url", "position")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "source_url":
+            field.error_messages["invalid"] = _(
+                "Only http:// and https:// addresses are allowed, such as "
+                "https://www.speedguide.net/port.php?port=373."
+            )
+        return field
 
 
 class LiveStateFilter(admin.SimpleListFilter):
@@ -196,7 +217,7 @@ class StoryAdmin(TranslationTabsMixin, TranslationAdmin):
     search_fields = ("=port__number", "title_en", "title")
     search_help_text = _("Port number, title, or a service name from the registry.")
     filter_horizontal = ("authors",)
-    inlines = [CitationInline, FAQInline, RelatedPortInline]
+    inlines = [CitationInline, FAQInline, RelatedPortInline, KnownUseInline]
     readonly_fields = (
         "status",
         "live_revision",

@@ -32,8 +32,3 @@ def purge_registry_pages(sender, ranges, **kwargs):
 @receiver([post_save, post_delete], sender="ports.FeedbackPrompt")
 def purge_port_pages(sender, **kwargs):
     purge([tags.PORTS])  # every port page asks it
-
-
-@receiver([post_save, post_delete], sender="ports.KnownUse")
-def purge_known_use_port(sender, instance, **kwargs):
-    purge(tags.ports_changed([instance.port_id]))

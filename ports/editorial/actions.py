@@ -24,6 +24,7 @@ from ports.languages import language_codes
 from ports.models import (
     FAQ,
     Citation,
+    KnownUse,
     Port,
     RelatedPort,
     Story,
@@ -358,7 +359,7 @@ def story_revert(*, story: Story, revision: StoryRevision, by: User) -> Story:
     """
     Make a revision's content the working copy again, as a new draft.
 
-    Citations, FAQs and related ports are replaced by the revision's; what
+    Citations, FAQs, related ports and known uses are replaced by the revision's; what
     is live or scheduled is untouched until the new draft is approved.
     """
     story = _lock(story)
@@ -395,6 +396,11 @@ def story_revert(*, story: Story, revision: StoryRevision, by: User) -> Story:
         related = RelatedPort(story=story, port_id=item["port"], position=position)
         _restore_translations(related, item["note"], "note")
         related.save()
+    story.known_uses.all().delete()
+    KnownUse.objects.bulk_create(
+        KnownUse(story=story, position=position, **item)
+        for position, item in enumerate(content.get("known_uses", []), start=1)
+    )
     from_status = story.status
     story.status = StoryStatus.DRAFT
     story.version += 1

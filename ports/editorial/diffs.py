@@ -4,7 +4,7 @@ Readable differences between two story revisions.
 Text is compared word by word (difflib over words and the whitespace between
 them) and rendered with <del>/<ins> around what changed; every piece of text
 is escaped, so a revision's content can never inject markup into the admin.
-Citations, FAQs and related ports are compared as lines of text.
+Citations, FAQs, related ports and known uses are compared as lines of text.
 """
 
 import re
@@ -15,6 +15,8 @@ from django.conf import settings
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from ports.choices import KnownUseKind
 
 TOKEN_RE = re.compile(r"\s+|[^\s]+")
 
@@ -71,6 +73,14 @@ def _related_lines(content: dict) -> str:
     return "\n".join(lines)
 
 
+def _known_use_lines(content: dict) -> str:
+    return "\n".join(
+        f"{KnownUseKind(use['kind']).label}: {use['name']} — {use['description']} "
+        f"({use['source_title']}, {use['source_url']})"
+        for use in content.get("known_uses", [])
+    )
+
+
 def revision_diff(old: dict, new: dict) -> list[FieldDiff]:
     """
     Every part of two revisions' content, side by side as one diff each.
@@ -100,4 +110,5 @@ def revision_diff(old: dict, new: dict) -> list[FieldDiff]:
     for code, name in languages:
         add(f"{_('FAQs')} ({name})", _faq_lines(old, code), _faq_lines(new, code))
     add(_("Related ports"), _related_lines(old), _related_lines(new))
+    add(_("Known uses"), _known_use_lines(old), _known_use_lines(new))
     return diffs

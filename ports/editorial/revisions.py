@@ -2,14 +2,16 @@
 Snapshots of a story, and reading them back for a page in one language.
 
 A revision's content holds every language of the story's translated fields,
-its citations, FAQs and related ports, and the body already rendered to HTML,
-so a live page needs no Markdown work and no joins to show a story.
+its citations, FAQs, related ports and the port's known uses, and the body
+already rendered to HTML, so a live page needs no Markdown work and no joins
+to show a story.
 """
 
 from dataclasses import dataclass
 
 from modeltranslation.utils import build_localized_fieldname
 
+from ports.choices import KnownUseKind
 from ports.editorial.markdown import render_markdown
 from ports.languages import SOURCE_LANGUAGE, language_codes
 
@@ -57,6 +59,16 @@ def story_snapshot(story) -> dict:
         "related": [
             {"port": related.port_id, "note": _translations(related, "note")}
             for related in story.related_ports.order_by("position", "port_id")
+        ],
+        "known_uses": [
+            {
+                "kind": use.kind,
+                "name": use.name,
+                "description": use.description,
+                "source_title": use.source_title,
+                "source_url": use.source_url,
+            }
+            for use in story.known_uses.order_by("position", "id")
         ],
     }
 
@@ -110,6 +122,7 @@ class LocalizedStory:
     citations: list
     faqs: list
     related: list
+    known_uses: list
 
     @classmethod
     def from_content(cls, content: dict, language: str):
@@ -130,5 +143,10 @@ class LocalizedStory:
             related=[
                 {"port": item["port"], "note": localize(item["note"], language)}
                 for item in content["related"]
+            ],
+            # Versions saved before known uses were part of stories have none.
+            known_uses=[
+                {**use, "kind_label": KnownUseKind(use["kind"]).label}
+                for use in content.get("known_uses", [])
             ],
         )

@@ -158,6 +158,17 @@ def story_problems(story: Story) -> list[str]:
                     )
                     % {"number": citation.position, "url": citation.url}
                 )
+    for use in story.known_uses.all():
+        try:
+            is_web_url(use.source_url)
+        except ValidationError:
+            problems.append(
+                _(
+                    "The source of the known use %(name)s is not a valid http:// or "
+                    "https:// address: %(url)s"
+                )
+                % {"name": use.name, "url": use.source_url}
+            )
     return problems
 
 

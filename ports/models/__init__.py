@@ -7,7 +7,6 @@ from ports.models.feedback import FeedbackPrompt, FeedbackVote
 from ports.models.registry import (
     Assignment,
     ImportRun,
-    KnownUse,
     Port,
     RegistryChange,
     port_number_validators,
@@ -16,6 +15,7 @@ from ports.models.registry import (
 from ports.models.stories import (
     FAQ,
     Citation,
+    KnownUse,
     RelatedPort,
     Story,
     StoryRevision,

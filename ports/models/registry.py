@@ -17,7 +17,6 @@ from ports.choices import (
     RANGE_BOUNDS,
     AssignmentStatus,
     ChangeKind,
-    KnownUseKind,
     RangeClass,
     Transport,
     port_range_text,
@@ -332,34 +331,3 @@ class RegistryChange(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.assignment}"
-
-
-class KnownUse(models.Model):
-    """A use of a port outside the registry: unofficial, conflicting, or malware."""
-
-    port = models.ForeignKey(
-        Port,
-        on_delete=models.PROTECT,
-        related_name="known_uses",
-        verbose_name=_("port"),
-    )
-    kind = models.CharField(_("kind"), max_length=12, choices=KnownUseKind)
-    name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    source_title = models.CharField(_("source title"), max_length=300)
-    source_url = models.URLField(_("source URL"), max_length=500)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    class Meta:
-        ordering = ["port", "position", "id"]
-        verbose_name = _("known use")
-        verbose_name_plural = _("known uses")
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(source_url="") & ~Q(source_title=""),
-                name="known_use_has_source",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.port}: {self.name}"

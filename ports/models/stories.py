@@ -7,9 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ports.choices import (
-    StoryStatus,
-)
+from ports.choices import KnownUseKind, StoryStatus
 from ports.models.registry import Port, RegistryChange
 from ports.models.translated import TranslationEdits
 
@@ -282,6 +280,43 @@ class RelatedPort(TranslationEdits):
 
     def __str__(self):
         return f"{self.story.port_id} → {self.port_id}"
+
+
+class KnownUse(models.Model):
+    """
+    A use of a port outside the registry: unofficial, conflicting, or malware.
+
+    Part of the port's story, so it follows the story's rules: an editor's
+    change is a draft, readers see the live version's uses (in its revision
+    content), and every change is in the story's revisions.
+    """
+
+    story = models.ForeignKey(
+        Story,
+        on_delete=models.CASCADE,
+        related_name="known_uses",
+        verbose_name=_("story"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=KnownUseKind)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    source_title = models.CharField(_("source title"), max_length=300)
+    source_url = models.URLField(_("source URL"), max_length=500)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["story", "position", "id"]
+        verbose_name = _("known use")
+        verbose_name_plural = _("known uses")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source_url="") & ~Q(source_title=""),
+                name="known_use_has_source",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class StoryRevision(models.Model):

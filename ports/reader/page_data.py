@@ -32,7 +32,6 @@ from ports.models import (
     Assignment,
     FeedbackPrompt,
     ImportRun,
-    KnownUse,
     RegistryChange,
     Story,
     widest_range,
@@ -182,7 +181,6 @@ class PortPageData:
     range_class: str
     range_bounds: tuple
     assignments: list
-    known_uses: list
     history: list
     story: "StoryState | None" = None
     localized_story: LocalizedStory | None = None
@@ -198,6 +196,11 @@ class PortPageData:
     data_modified_at: datetime | None = None
     # Service names of related ports, filled by port_page_data() for the live story.
     related_services: dict = field(default_factory=dict)
+
+    @property
+    def known_uses(self) -> list:
+        """The live version's known uses: readers never see one not reviewed."""
+        return self.localized_story.known_uses if self.localized_story else []
     # When the live version shown was saved.
     story_revised_at: datetime | None = None
 
@@ -288,7 +291,6 @@ HISTORY_FIELDS = (
     "port_high",
 )
 NEIGHBOUR_FIELDS = ("port_low", "port_high", "service_name", "description")
-KNOWN_USE_FIELDS = ("kind", "name", "description", "source_title", "source_url")
 PROMPT_TEXT_FIELDS = ("question", "yes_label", "no_label", "comment_prompt", "thanks")
 
 
@@ -341,7 +343,6 @@ _STORIES = Story.objects.values_list(
     "live_revision__content",
     widest_range(),
 )
-_KNOWN_USES = KnownUse.objects.order_by("position", "id").only(*KNOWN_USE_FIELDS)
 _ASSIGNMENTS = Assignment.objects.order_by(
     "status", "transport", "service_name"
 ).values_list(*ASSIGNMENT_FIELDS, named=True)
@@ -401,7 +402,7 @@ def _history(assignments) -> list:
 
 def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
     """
-    Everything the page of one port shows, in seven queries (six where no
+    Everything the page of one port shows, in six queries (five where no
     registry entry covers it).
     """
     if not PORT_MIN <= number <= PORT_MAX:
@@ -429,7 +430,6 @@ def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
         range_class=range_class,
         range_bounds=(low, high),
         assignments=assignments,
-        known_uses=list(_KNOWN_USES.filter(port_id=number)),
         history=history,
         transports=sorted(
             {a.transport for a in assignments if a.transport}, key=TRANSPORT_ORDER.get

@@ -64,7 +64,6 @@ def test_site_and_admin_work_under_the_policy(page, live_server, screenshot):
         "/admin/ports/assignment/",
         "/admin/ports/assignment/import/",
         "/admin/ports/assignment/export/",
-        "/admin/ports/knownuse/add/",
         "/admin/auth/user/add/",
     ]:
         page.goto(base + url)

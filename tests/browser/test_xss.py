@@ -9,7 +9,7 @@ Content Security Policy blocked got into a page.
 import pytest
 from django.contrib.auth import get_user_model
 
-from ports.models import Assignment, FeedbackVote, KnownUse
+from ports.models import Assignment, FeedbackVote
 from tests.browser.test_csp import watch
 from tests.test_hostile_content import NUMBER, hostile_world
 
@@ -46,8 +46,6 @@ def test_hostile_content_never_runs(page, live_server, screenshot):
         "/admin/ports/story/",
         f"/admin/ports/story/{story.pk}/change/",
         f"/admin/ports/story/{story.pk}/revisions/",
-        "/admin/ports/knownuse/",
-        f"/admin/ports/knownuse/{KnownUse.objects.first().pk}/change/",
         "/admin/ports/assignment/",
         f"/admin/ports/assignment/{assignment}/change/",
         "/admin/ports/registrychange/",
