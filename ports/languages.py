@@ -19,6 +19,15 @@ def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+def language_label(code: str) -> str:
+    """
+    A language as editors see it beside a field or in a switch: its code as
+    LANGUAGES has it, in capitals ("ID", "PT-BR"), never modeltranslation's
+    "ind", the suffix it gives Indonesian fields only to avoid "_id".
+    """
+    return ("id" if code == "ind" else code).upper()
+
+
 def translation_languages() -> list[str]:
     """Every language but English, the one stories are written in."""
     return [code for code in language_codes() if code != SOURCE_LANGUAGE]

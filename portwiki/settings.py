@@ -294,6 +294,15 @@ LANGUAGES_BIDI = ["he", "ar", "ar-dz", "ckb", "fa", "ug", "ur", "ps"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 
+
+# A translated field's label: "title [ID]", the language as the admin's
+# language switch names it (modeltranslation's default says "[ind]").
+def MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME(verbose_name, language):  # noqa: N802
+    from ports.languages import language_label
+
+    return f"{verbose_name} [{language_label(language)}]"
+
+
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -89,7 +89,7 @@ def test_a_title_over_its_limit_is_refused_with_a_message_not_cut(client):
     assert 'data-max-length="200"' in title_input
     assert "maxlength" not in title_input
     assert "js/length-counter.js" in form
-    assert "modeltranslation/js/tabbed_translation_fields.js" in form  # tabs kept
+    assert "js/language-switch.js" in form  # the language switch kept
     data = add_story_data(4246, title_en="x" * 250)
     page = client.post(reverse("admin:ports_story_add"), data).content.decode()
     assert "Ensure this value has at most 200 characters (it has 250)." in page

@@ -206,20 +206,22 @@ def test_completeness_page_needs_the_story_change_permission(client, db):
     assert client.get("/admin/translations/").status_code == 302  # to the login
 
 
-def test_story_admin_edits_translations_in_tabs(editor_client):
+def test_story_admin_edits_translations_with_a_language_switch(editor_client):
     story = make_story(5030)
     make_faq(story)
     make_related(story, 5031, note="n")
     html = editor_client.get(f"/admin/ports/story/{story.pk}/change/").content.decode()
-    assert "tabbed_translation_fields.js" in html
-    assert "vendor/jquery-ui/jquery-ui-tabs.js" in html
+    assert "js/language-switch.js" in html
+    assert '<option value="id">ID · Indonesian</option>' in html
+    assert "tabbed_translation_fields.js" not in html
     for name in ("title", "summary", "body"):
         for code in ("en", "ja", "ps", "pt_br", "zh_hans", "ind"):
             assert f'name="{name}_{code}"' in html
     assert 'name="faqs-0-question_ja"' in html
     assert 'name="related_ports-0-note_ar"' in html
-    # Modeltranslation marks each field with its group and language.
-    assert "mt-field-body-ja" in html
+    # Each translated field says its language, for the switch.
+    assert re.search(r'<textarea name="body_ja"[^>]*data-language="ja"', html)
+    assert re.search(r'<input [^>]*name="related_ports-0-note_ar"[^>]*"ar"', html)
 
 
 def test_saving_a_translation_in_the_admin_records_its_edit_time(editor_client):

@@ -19,7 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from ports.admin.mixins import TranslationTabsMixin
+from ports.admin.mixins import LanguageSwitchMixin
 from ports.models import FeedbackPrompt, FeedbackVote
 from ports.reader.feedback import feedback_report
 from ports.registry.resources import FeedbackReportResource
@@ -31,7 +31,7 @@ REPORT_PERMISSION = "ports.view_feedbackvote"
 
 
 @admin.register(FeedbackPrompt)
-class FeedbackPromptAdmin(TranslationTabsMixin, TranslationAdmin):
+class FeedbackPromptAdmin(LanguageSwitchMixin, TranslationAdmin):
     list_display = ("key", "question", "updated_at")
     fields = ("key", "question", "yes_label", "no_label", "comment_prompt", "thanks")
 

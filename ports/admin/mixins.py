@@ -1,17 +1,55 @@
-class TranslationTabsMixin:
+from django.conf import settings
+
+from ports.languages import language_label
+
+
+def mark_language(db_field, formfield):
     """
-    Translated fields as one tab per language (django-modeltranslation's
-    tabs), with jQuery UI's tabs widget served from this site.
+    Tag a translated field's widget with its language (data-language), so
+    the language switch shows one language's fields at a time.
+    """
+    language = getattr(db_field, "language", None)
+    if formfield is not None and language is not None:
+        widget = getattr(formfield.widget, "widget", formfield.widget)
+        widget.attrs["data-language"] = language
+    return formfield
+
+
+class LanguageSwitchMixin:
+    """
+    Translated fields edited one language at a time: a switch above the form
+    (static/js/language-switch.js) shows every translated field of the
+    chosen language, in the main form and in its inlines (which need
+    LanguageSwitchInlineMixin), and hides the others'.
     """
 
+    change_form_template = "admin/translated_change_form.html"
+
     class Media:
-        js = (
-            "admin/js/jquery.init.js",
-            "modeltranslation/js/force_jquery.js",
-            "vendor/jquery-ui/jquery-ui-tabs.js",
-            "modeltranslation/js/tabbed_translation_fields.js",
+        js = ("js/language-switch.js",)
+        css = {"all": ("css/admin-forms.css",)}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return mark_language(
+            db_field, super().formfield_for_dbfield(db_field, request, **kwargs)
         )
-        css = {"all": ("modeltranslation/css/tabbed_translation_fields.css",)}
+
+    def render_change_form(
+        self, request, context, add=False, change=False, form_url="", obj=None
+    ):
+        context["edit_languages"] = [
+            (code, language_label(code), name) for code, name in settings.LANGUAGES
+        ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class LanguageSwitchInlineMixin:
+    """An inline's translated fields, tagged for the parent's language switch."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return mark_language(
+            db_field, super().formfield_for_dbfield(db_field, request, **kwargs)
+        )
 
 
 class HistoryAdminMixin:

@@ -30,7 +30,11 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from modeltranslation.utils import build_localized_fieldname
 
 from ports.admin.filters import RegistryChangedFilter
-from ports.admin.mixins import HistoryAdminMixin, TranslationTabsMixin
+from ports.admin.mixins import (
+    HistoryAdminMixin,
+    LanguageSwitchInlineMixin,
+    LanguageSwitchMixin,
+)
 from ports.admin.story_forms import STEPS, PortNumberField, StoryChangeForm
 from ports.choices import RangeClass, StoryStatus
 from ports.editorial import actions, workflow
@@ -88,14 +92,16 @@ class CitationInline(StoryPartInline, admin.TabularInline):
 
 
 # Translated fields are listed once: modeltranslation puts in every
-# language's field, and the story admin's media shows them as tabs.
-class FAQInline(StoryPartInline, TranslationStackedInline):
+# language's field, and the story form's language switch shows one language.
+class FAQInline(StoryPartInline, LanguageSwitchInlineMixin, TranslationStackedInline):
     model = FAQ
     extra = 0
     fields = ("position", "question", "answer")
 
 
-class RelatedPortInline(StoryPartInline, TranslationStackedInline):
+class RelatedPortInline(
+    StoryPartInline, LanguageSwitchInlineMixin, TranslationStackedInline
+):
     model = RelatedPort
     extra = 0
     fields = ("port", "note", "position")
@@ -186,14 +192,14 @@ def with_helpful_share(queryset):
 
 
 @admin.register(Story)
-class StoryAdmin(TranslationTabsMixin, TranslationAdmin):
+class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
     form = StoryChangeForm
     change_form_template = "admin/ports/story/change_form.html"
 
     class Media:
-        # The language tabs' files too: this class replaces the mixin's.
-        js = (*TranslationTabsMixin.Media.js, "js/length-counter.js")
-        css = {"all": (*TranslationTabsMixin.Media.css["all"], "css/admin-forms.css")}
+        # The language switch's files too: this class replaces the mixin's.
+        js = (*LanguageSwitchMixin.Media.js, "js/length-counter.js")
+        css = LanguageSwitchMixin.Media.css
 
     list_display = (
         "port",

@@ -55,6 +55,11 @@ class StoryChangeForm(forms.ModelForm):
             if name.startswith("title") and getattr(field, "max_length", None):
                 field.widget.attrs.pop("maxlength", None)
                 field.widget.attrs["data-max-length"] = field.max_length
+            elif name.startswith("body_"):
+                field.widget.attrs.update(rows=30, cols=80, spellcheck="true")
+                field.widget.attrs["class"] = " ".join(
+                    filter(None, [field.widget.attrs.get("class"), "markdown-editor"])
+                )
 
     def clean(self):
         cleaned_data = super().clean()

@@ -74,7 +74,9 @@ def test_switcher_keeps_the_reader_on_the_port(page, live_server, demo, screensh
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_admin_shows_translations_as_language_tabs(page, live_server, demo, screenshot):
+def test_admin_shows_translations_one_language_at_a_time(
+    page, live_server, demo, screenshot
+):
     make_user("edna", role="Editor", password=PASSWORD)
     make_user("root", password=PASSWORD, is_superuser=True)
     errors = []
@@ -89,27 +91,26 @@ def test_admin_shows_translations_as_language_tabs(page, live_server, demo, scre
 
     story = Story.objects.get(port=373)
     page.goto(f"{base}/admin/ports/story/{story.pk}/change/")
-    # One tab list per translated field: title, summary, body, then the
-    # FAQs' questions and answers and the related ports' notes.
-    page.wait_for_selector(".ui-tabs-nav")
-    tab_lists = page.locator(".ui-tabs-nav").count()
+    # One switch for the whole form: title, summary, body, then the FAQs'
+    # questions and answers and the related ports' notes, in one language.
+    switch = page.get_by_label("Language being edited")
+    assert switch.locator("option").count() == 14
+    shown = "fs => fs.filter(f => f.offsetParent !== null).length"
     faqs, related = story.faqs.count(), story.related_ports.count()
-    assert tab_lists >= 3 + 2 * faqs + related
-    title_tabs = page.locator(".ui-tabs-nav").first.locator("li")
-    assert title_tabs.count() == 14
-    # Only the active language's field shows; a tab click shows another.
+    assert page.eval_on_selector_all("[data-language]", shown) == (
+        3 + 2 * faqs + related
+    )
     assert page.locator("#id_title_en").is_visible()
     assert page.locator("#id_title_ja").is_hidden()
-    title_tabs.nth(1).click()
+    switch.select_option("ja")
     assert page.locator("#id_title_ja").is_visible()
     assert page.locator("#id_title_en").is_hidden()
-    screenshot(page, "story-tabs")
+    screenshot(page, "story-languages")
     page.goto(
         f"{base}/admin/ports/feedbackprompt/{FeedbackPrompt.objects.get().pk}/change/"
     )
-    page.wait_for_selector(".ui-tabs-nav")
-    assert page.locator(".ui-tabs-nav").count() == 5
-    screenshot(page, "prompt-tabs")
+    assert page.eval_on_selector_all("[data-language]", shown) == 5
+    screenshot(page, "prompt-languages")
     page.goto(f"{base}/admin/translations/")
     screenshot(page, "completeness")
     page.goto(f"{base}/admin/ports/feedbackvote/report/")

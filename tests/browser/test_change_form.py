@@ -1,0 +1,135 @@
+"""
+The story change form as an editor uses it: one language at a time, a live
+preview beside the form, autosave and restore, and who else has it open.
+SCREENSHOTS=1 keeps a PNG of each in test-artifacts/.
+"""
+
+import re
+
+import pytest
+
+from tests.browser.test_editorial_flow import PASSWORD, log_in, open_change_form
+from tests.factories import make_faq, make_related, make_story, make_user
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def visible_translated_fields(page):
+    """The name of every translated field the editor can see."""
+    return page.eval_on_selector_all(
+        "#story_form [data-language]",
+        "fields => fields.filter(f => f.offsetParent !== null).map(f => f.name)",
+    )
+
+
+def test_the_language_switch_shows_every_field_of_one_language(
+    page, live_server, screenshot
+):
+    story = make_story(4401, title="Port 4401", title_ja="ポート4401")
+    make_faq(story, question="Why?", question_ja="なぜ？")
+    make_related(story, 4402, note="Its neighbour")
+    open_change_form(page, live_server, story)
+
+    switch = page.get_by_label("Language being edited")
+    assert switch.input_value() == "en"
+    option_labels = switch.locator("option").all_inner_texts()
+    assert len(option_labels) == 14
+    assert "ID · Indonesian" in option_labels
+    assert "PT-BR · Brazilian Portuguese" in option_labels
+    assert not [label for label in option_labels if "IND" in label]
+    assert sorted(visible_translated_fields(page)) == sorted(
+        [
+            "title_en",
+            "summary_en",
+            "body_en",
+            "faqs-0-question_en",
+            "faqs-0-answer_en",
+            "related_ports-0-note_en",
+        ]
+    )
+    assert page.locator("label[for=id_title_en]").inner_text() == "Title [EN]:"
+
+    # The keyboard picks Japanese: every Japanese field shows, English hides.
+    switch.focus()
+    page.keyboard.press("ArrowDown")
+    assert switch.input_value() == "ja"
+    assert sorted(visible_translated_fields(page)) == sorted(
+        [
+            "title_ja",
+            "summary_ja",
+            "body_ja",
+            "faqs-0-question_ja",
+            "faqs-0-answer_ja",
+            "related_ports-0-note_ja",
+        ]
+    )
+    assert page.input_value("#id_title_ja") == "ポート4401"
+    assert page.locator(".ui-tabs-nav").count() == 0
+
+    # A FAQ added now shows its Japanese fields only.
+    page.click("#faqs-group .add-row a")
+    assert page.locator("#id_faqs-1-question_ja").is_visible()
+    assert page.locator("#id_faqs-1-question_en").is_hidden()
+    page.fill("#id_faqs-1-question_ja", "どこで？")
+
+    # The body is a tall, monospace area the editor can make taller.
+    body = page.locator("#id_body_ja")
+    style = body.evaluate(
+        "b => [getComputedStyle(b).fontFamily, getComputedStyle(b).resize,"
+        " b.getBoundingClientRect().height]"
+    )
+    assert "monospace" in style[0]
+    assert style[1] == "vertical"
+    assert style[2] > 400
+    screenshot(page, "japanese")
+
+    # The choice is remembered on the next visit; hidden text is still saved.
+    page.reload()
+    assert page.get_by_label("Language being edited").input_value() == "ja"
+    assert page.locator("#id_title_en").is_hidden()
+    page.get_by_label("Language being edited").select_option("id")
+    assert page.locator("label[for=id_title_ind]").inner_text() == "Title [ID]:"
+    page.fill("#id_title_ind", "Porta 4401")
+    page.click("input[name=_continue]")
+    page.wait_for_url(re.compile(r"/change/$"))
+    story.refresh_from_db()
+    assert (story.title_en, story.title_ja, story.title_ind) == (
+        "Port 4401",
+        "ポート4401",
+        "Porta 4401",
+    )
+
+
+def test_the_switch_goes_to_the_language_with_an_error(page, live_server):
+    story = make_story(4403)
+    open_change_form(page, live_server, story)
+    page.get_by_label("Language being edited").select_option("ja")
+    # The English title is required: emptied, the form comes back refused.
+    page.evaluate("document.getElementById('id_title_en').value = ''")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".errornote")
+    switch = page.get_by_label("Language being edited")
+    assert switch.input_value() == "en"
+    assert "EN · English (has errors)" in switch.locator("option").all_inner_texts()
+    assert page.locator("#id_title_en").is_visible()
+
+
+def test_the_feedback_prompt_uses_the_same_switch(page, live_server):
+    from ports.models import FeedbackPrompt
+
+    prompt, _created = FeedbackPrompt.objects.get_or_create(
+        key="default",
+        defaults={"question": "Helpful?", "yes_label": "Yes", "no_label": "No"},
+    )
+    make_user("root", password=PASSWORD, is_superuser=True)
+    log_in(page, live_server.url, "root")
+    page.goto(f"{live_server.url}/admin/ports/feedbackprompt/{prompt.pk}/change/")
+    page.get_by_label("Language being edited").select_option("zh-hans")
+    assert page.locator("#id_question_zh_hans").is_visible()
+    assert page.locator("#id_question_en").is_hidden()
+    assert page.locator("label[for=id_question_zh_hans]").inner_text() == (
+        "Question [ZH-HANS]:"
+    )
