@@ -74,11 +74,13 @@ def _related_lines(content: dict) -> str:
 
 
 def _known_use_lines(content: dict) -> str:
-    return "\n".join(
-        f"{KnownUseKind(use['kind']).label}: {use['name']} — {use['description']} "
-        f"({use['source_title']}, {use['source_url']})"
-        for use in content.get("known_uses", [])
-    )
+    lines = []
+    for use in content.get("known_uses", []):
+        details = [use["name"], use["description"]]
+        source = f"({use['source_title']}, {use['source_url']})"
+        label = KnownUseKind(use["kind"]).label
+        lines.append(f"{label}: " + " — ".join(d for d in details if d) + f" {source}")
+    return "\n".join(lines)
 
 
 def revision_diff(old: dict, new: dict) -> list[FieldDiff]:
