@@ -39,7 +39,13 @@ setup-run: $(VENV)/.installed-run
 run: setup-run
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-dev
+# axe-core, which the browser tests inject to check the admin's accessibility.
+# The touch dates the target by the install, not by what the package ships.
+node_modules/axe-core/axe.min.js: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.installed-dev node_modules/axe-core/axe.min.js
 	DEBUG=true $(MANAGE) compile_translations
 	DEBUG=true $(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -3,8 +3,10 @@ Browser tests: Playwright driving Debian's chromium against live_server.
 
 Set SCREENSHOTS=1 to save a full-page PNG at each screenshot() call in
 test-artifacts/ (to look at the pages); the tests never download a browser.
+axe(page) checks the page with axe-core from node_modules/ (`npm ci`).
 """
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -12,7 +14,10 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +76,65 @@ def screenshot(request):
         return path
 
     return take
+
+
+@functools.cache
+def _axe_source():
+    if not AXE.exists():
+        pytest.fail(
+            f"{AXE.relative_to(ROOT)} is missing: run `npm ci` in {ROOT} "
+            "(`make test` does) to install axe-core for the accessibility tests",
+            pytrace=False,
+        )
+    return AXE.read_text()
+
+
+# Runs in the page: the serious and critical violations, each with the
+# selectors of the first few elements it was found on. Transitions still
+# running (the admin fades link colours) would be measured half-way, so
+# the finite ones end first.
+_AXE_RUN = """
+async (tags) => {
+  const finite = document.getAnimations().filter(
+    (a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity,
+  );
+  await Promise.all(finite.map((a) => a.finished.catch(() => null)));
+  const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      count: v.nodes.length,
+      targets: v.nodes.slice(0, 3).map((node) => node.target.join(" ")),
+    }));
+}
+"""
+
+
+@pytest.fixture
+def axe():
+    """
+    axe(page): the page's serious and critical WCAG 2.1 AA violations as
+    axe-core finds them, one line each naming the rule and the first
+    elements it fails on, for an assertion's message.
+
+    axe-core goes in with page.evaluate, which the browser runs through
+    its debugging protocol: the site's Content Security Policy, which would
+    block an inline <script> (add_script_tag), does not apply to it, and
+    the page stays under its real policy while axe looks at it.
+    """
+
+    def check(page, *, tags=WCAG_21_AA):
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(_axe_source())
+        found = page.evaluate(_AXE_RUN, list(tags))
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']}; {v['count']} element(s): "
+            + ", ".join(v["targets"])
+            + (" …" if v["count"] > len(v["targets"]) else "")
+            for v in found
+        ]
+
+    return check
