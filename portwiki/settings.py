@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    # Full-text search fields; it changes nothing on other databases.
+    "django.contrib.postgres",
     "import_export",
     "axes",
     "django_tasks_db",

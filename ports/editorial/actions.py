@@ -29,6 +29,7 @@ from ports.models import (
     RelatedPort,
     Story,
     StoryRevision,
+    StorySearchText,
     StoryTransition,
 )
 
@@ -287,6 +288,7 @@ def _make_live(
     story.scheduled_revision = None
     story.scheduled_go_live_at = story.scheduled_expire_at = None
     story.save(update_fields=[*PUBLICATION_FIELDS, "published_at", *also])
+    StorySearchText.objects.index(revision)
 
 
 @transaction.atomic

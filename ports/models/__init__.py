@@ -12,6 +12,7 @@ from ports.models.registry import (
     port_number_validators,
     widest_range,
 )
+from ports.models.search import StorySearchText
 from ports.models.stories import (
     FAQ,
     Citation,
@@ -36,6 +37,7 @@ __all__ = [
     "RelatedPort",
     "Story",
     "StoryRevision",
+    "StorySearchText",
     "StoryTransition",
     "TranslationEdits",
     "port_number_validators",
