@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from modeltranslation.utils import build_localized_fieldname
 
+from ports.admin import live_preview
 from ports.admin.filters import RegistryChangedFilter
 from ports.admin.mixins import (
     HistoryAdminMixin,
@@ -198,7 +199,11 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
 
     class Media:
         # The language switch's files too: this class replaces the mixin's.
-        js = (*LanguageSwitchMixin.Media.js, "js/length-counter.js")
+        js = (
+            *LanguageSwitchMixin.Media.js,
+            "js/length-counter.js",
+            "js/live-preview.js",
+        )
         css = LanguageSwitchMixin.Media.css
 
     list_display = (
@@ -362,6 +367,10 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
         )
         if obj is not None:
             context.update(self._workflow_context(request, obj))
+            if may_save:
+                context["live_preview_url"] = reverse(
+                    "admin:ports_story_live_preview", args=[obj.pk]
+                )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_context(self, request, story):
@@ -404,6 +413,11 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
                 "<int:object_id>/workflow/<str:action>/",
                 view(self.step_view),
                 name="ports_story_step",
+            ),
+            path(
+                "<int:object_id>/live-preview/",
+                view(self.live_preview_view),
+                name="ports_story_live_preview",
             ),
             path(
                 "<int:object_id>/revisions/",
@@ -520,6 +534,9 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
             if action == StoryTransition.Action.PUBLISH
             else [],
         )
+
+    def live_preview_view(self, request, object_id):
+        return live_preview.story_live_preview(request, object_id, model_admin=self)
 
     def revisions_view(self, request, object_id):
         story = self._story_or_404(request, object_id)

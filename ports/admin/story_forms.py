@@ -44,6 +44,9 @@ class StoryChangeForm(forms.ModelForm):
     """
 
     edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Off for a form read only to show its data (the live preview), which
+    # must not lock the story's row nor refuse an editor's older base.
+    check_version = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,7 +66,7 @@ class StoryChangeForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if not self.instance.pk:
+        if not self.instance.pk or not self.check_version:
             return cleaned_data
         expected = cleaned_data.get("edit_version")
         if expected is None:

@@ -30,7 +30,29 @@ def story_preview(request, pk):
         content = revision.content
     else:
         raise Http404("No such revision.")
-    language = get_language()
+    return preview_response(
+        request,
+        story,
+        content,
+        language=get_language(),
+        revision_saved_at=revision.created_at if revision else None,
+    )
+
+
+def preview_response(
+    request,
+    story,
+    content,
+    *,
+    language,
+    state=None,
+    revision_saved_at=None,
+    not_previewed=(),
+):
+    """
+    The port's public page with `content` (a snapshot's dict) in place of
+    the live story, in `language`, under a banner saying it is not live.
+    """
     page = port_page_data(story.port_id, language=language)
     # Only what is true of the story: a review date only if it was reviewed.
     page.story = story
@@ -40,13 +62,14 @@ def story_preview(request, pk):
     )
     body = content.get("body", {})
     banner = {
-        "state": story.get_status_display(),
+        "state": state or story.get_status_display(),
         "version": story.version,
-        "revision_saved_at": revision.created_at if revision else None,
+        "revision_saved_at": revision_saved_at,
         # Of the body shown: the reader's language, else English.
         "removed": removed_markup(
             body.get(page.localized_story.body_html.language, "")
         ),
+        "not_previewed": list(not_previewed),
     }
     response = render(
         request,

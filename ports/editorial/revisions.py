@@ -25,8 +25,27 @@ def _translations(instance, field_name):
     return values
 
 
-def story_snapshot(story) -> dict:
-    """The content of a story and its parts as a JSON-serialisable dict."""
+def story_snapshot(story, parts: dict | None = None) -> dict:
+    """
+    The content of a story and its parts as a JSON-serialisable dict.
+
+    `parts` holds unsaved parts by their related name ("citations", "faqs",
+    …), for a story built in memory from a form: none are read from the
+    database then, and they are put in the order saved ones are read in.
+    """
+
+    def rows(name, *ordering):
+        if parts is None:
+            return getattr(story, name).order_by(*ordering)
+        # A new row (no id yet) comes after saved ones at the same place.
+        return sorted(
+            parts.get(name, ()),
+            key=lambda row: [
+                (getattr(row, field) is None, getattr(row, field) or 0)
+                for field in ordering
+            ],
+        )
+
     bodies = _translations(story, "body")
     rendered = {code: render_markdown(text) for code, text in bodies.items()}
     return {
@@ -47,18 +66,18 @@ def story_snapshot(story) -> dict:
                 else "",
                 "note": citation.note,
             }
-            for citation in story.citations.order_by("position")
+            for citation in rows("citations", "position")
         ],
         "faqs": [
             {
                 "question": _translations(faq, "question"),
                 "answer": _translations(faq, "answer"),
             }
-            for faq in story.faqs.order_by("position", "id")
+            for faq in rows("faqs", "position", "id")
         ],
         "related": [
             {"port": related.port_id, "note": _translations(related, "note")}
-            for related in story.related_ports.order_by("position", "port_id")
+            for related in rows("related_ports", "position", "port_id")
         ],
         "known_uses": [
             {
@@ -68,7 +87,7 @@ def story_snapshot(story) -> dict:
                 "source_title": use.source_title,
                 "source_url": use.source_url,
             }
-            for use in story.known_uses.order_by("position", "id")
+            for use in rows("known_uses", "position", "id")
         ],
     }
 

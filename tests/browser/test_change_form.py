@@ -133,3 +133,45 @@ def test_the_feedback_prompt_uses_the_same_switch(page, live_server):
     assert page.locator("label[for=id_question_zh_hans]").inner_text() == (
         "Question [ZH-HANS]:"
     )
+
+
+def test_the_live_preview_follows_the_editor_without_saving(
+    page, live_server, screenshot
+):
+    from playwright.sync_api import expect
+
+    from ports.models import StoryRevision
+    from tests.browser.test_csp import watch
+
+    story = make_story(4404, title="Port 4404 as saved", body="Saved body.")
+    problems = watch(page)
+    open_change_form(page, live_server, story)
+    preview = page.frame_locator("#live-preview iframe.shown")
+    expect(preview.locator("h1")).to_have_text("Port 4404 as saved")
+    expect(preview.locator(".preview-banner")).to_contain_text("unsaved changes")
+
+    # Typed, not saved: the preview shows it after a pause.
+    page.fill("#id_title_en", "Port 4404 as typed")
+    page.locator("#id_body_en").press_sequentially("\n\n## Typed heading\n\nNew.")
+    expect(preview.locator("h1")).to_have_text("Port 4404 as typed")
+    expect(preview.locator("h2", has_text="Typed heading")).to_be_visible()
+    screenshot(page, "preview")
+
+    # Another language: the preview follows the switch.
+    page.get_by_label("Language being edited").select_option("ja")
+    expect(page.locator(".live-preview-language")).to_have_text("(JA)")
+    expect(preview.locator("html")).to_have_attribute("lang", "ja")
+    page.fill("#id_title_ja", "ポート4404")
+    expect(preview.locator("h1")).to_have_text("ポート4404")
+    # Previews are frames swapped in place, not pages in the tab's history.
+    assert page.locator("#live-preview iframe").count() == 1
+    screenshot(page, "preview-japanese")
+
+    story.refresh_from_db()
+    assert (story.title_en, story.title_ja, story.version) == (
+        "Port 4404 as saved",
+        None,
+        1,
+    )
+    assert not StoryRevision.objects.filter(story=story).exists()
+    assert problems == []

@@ -1,0 +1,93 @@
+"""
+The story change form's live preview: the form's data as it is now, unsaved,
+shown as readers would see the story in the language being edited.
+
+The form's script (static/js/live-preview.js) posts the whole form into an
+iframe beside it. Here the form and its inlines are cleaned as a save would
+clean them, which builds the story and its parts in memory, and the reader's
+page is rendered from their snapshot. It all runs in a transaction that is
+always rolled back, so nothing cleaning might write (the row of a port
+number typed for the first time) outlives the request: no save, no revision.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.csp import CSP
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_POST
+
+from ports.editorial.preview import preview_response
+from ports.editorial.revisions import story_snapshot
+from ports.languages import SOURCE_LANGUAGE, language_codes
+from ports.models import Story
+
+# Framed by the change form, and by nothing else: the site's policy with
+# frame-ancestors relaxed from 'none' to the site itself, for this page only.
+FRAMED_BY_THE_ADMIN = {**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]}
+
+
+def story_from_form(model_admin, request, story):
+    """
+    The story and its parts as the posted change form has them, and the
+    labels of the fields that are not valid yet (which keep their saved
+    values). Nothing is saved.
+    """
+    form_class = model_admin.get_form(request, story, change=True)
+    form_class = type(form_class.__name__, (form_class,), {"check_version": False})
+    form = form_class(request.POST, request.FILES, instance=story)
+    form.is_valid()
+    not_previewed = [
+        str(form.fields[name].label) for name in form.errors if name in form.fields
+    ]
+    parts = {}
+    for formset_class, inline in model_admin.get_formsets_with_inlines(request, story):
+        prefix = formset_class.get_default_prefix()
+        formset = formset_class(
+            **model_admin.get_formset_kwargs(request, story, inline, prefix)
+        )
+        formset.is_valid()
+        rows = []
+        for row in formset.forms:
+            new = row.instance.pk is None
+            if (new and not row.has_changed()) or row.cleaned_data.get("DELETE"):
+                continue
+            for name in row.errors:
+                if name in row.fields:
+                    not_previewed.append(
+                        f"{inline.verbose_name}: {row.fields[name].label}"
+                    )
+            if not (row.errors and new):
+                rows.append(row.instance)
+        parts[formset.fk.remote_field.get_accessor_name()] = rows
+    return form.instance, parts, not_previewed
+
+
+@require_POST
+@csp_override(FRAMED_BY_THE_ADMIN)
+@xframe_options_sameorigin
+def story_live_preview(request, object_id, *, model_admin):
+    """The reader's page of the story as the change form has it, unsaved."""
+    story = get_object_or_404(Story.objects.select_related("port"), pk=object_id)
+    if not model_admin.has_change_permission(request, story):
+        raise PermissionDenied
+    language = request.GET.get("language", SOURCE_LANGUAGE)
+    if language not in language_codes():
+        language = SOURCE_LANGUAGE
+    with transaction.atomic(), translation.override(language):
+        story, parts, not_previewed = story_from_form(model_admin, request, story)
+        response = preview_response(
+            request,
+            story,
+            story_snapshot(story, parts),
+            language=language,
+            state=_("%(state)s with unsaved changes")
+            % {"state": story.get_status_display()},
+            not_previewed=not_previewed,
+        )
+        transaction.set_rollback(True)
+    return response

@@ -1,0 +1,136 @@
+"""
+The story change form's background requests: the live preview of unsaved
+data, autosave and restore, and who else has the form open.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from ports.choices import StoryStatus
+from ports.models import Port, Story, StoryRevision
+from tests.factories import admin_form_data, make_faq, make_story, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(client):
+    client.force_login(make_user("edna", role="Editor"))
+    return client
+
+
+def change_url(story):
+    return reverse("admin:ports_story_change", args=[story.pk])
+
+
+def form_data(client, story, **changes):
+    """The change form's data as the browser would send it, with `changes`."""
+    data = admin_form_data(client.get(change_url(story)))
+    data.update(changes)
+    return data
+
+
+# Live preview -----------------------------------------------------------------
+
+
+def preview_url(story, language=None):
+    url = reverse("admin:ports_story_live_preview", args=[story.pk])
+    return f"{url}?language={language}" if language else url
+
+
+def test_the_preview_shows_the_unsaved_form_and_saves_nothing(editor):
+    story = make_story(4501, title="As saved", body="Saved body.")
+    make_faq(story, question="A saved question?")
+    data = form_data(
+        editor,
+        story,
+        title_en="As typed",
+        body_en="## Typed heading\n\nTyped body.",
+        **{"faqs-0-question_en": "A typed question?"},
+    )
+    response = editor.post(preview_url(story), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.search(r"<h1[^>]*>As typed</h1>", page)
+    assert "Typed heading" in page and "Saved body." not in page
+    assert "A typed question?" in page
+    assert "Draft with unsaved changes, version 1." in page
+    story.refresh_from_db()
+    assert (story.title_en, story.body_en, story.version) == (
+        "As saved",
+        "Saved body.",
+        1,
+    )
+    assert story.faqs.get().question_en == "A saved question?"
+    assert not StoryRevision.objects.filter(story=story).exists()
+
+
+def test_the_preview_is_in_the_language_being_edited(editor):
+    story = make_story(4502, title="English title", title_ja="日本語の題")
+    data = form_data(editor, story, summary_ja="日本語の要約")
+    page = editor.post(preview_url(story, "ja"), data).content.decode()
+    assert '<html lang="ja"' in page
+    assert "日本語の題" in page and "日本語の要約" in page
+    # An unknown language is English, as readers without a prefix get.
+    page = editor.post(preview_url(story, "xx"), data).content.decode()
+    assert '<html lang="en"' in page and "English title" in page
+
+
+def test_the_preview_writes_no_row_for_a_port_typed_in_the_form(editor):
+    story = make_story(4503)
+    data = form_data(
+        editor,
+        story,
+        **{
+            "related_ports-TOTAL_FORMS": "1",
+            "related_ports-0-port": "4999",
+            "related_ports-0-note_en": "A neighbour",
+            "related_ports-0-position": "0",
+        },
+    )
+    response = editor.post(preview_url(story), data)
+    assert response.status_code == 200
+    assert "A neighbour" in response.content.decode()
+    assert not Port.objects.filter(number=4999).exists()
+
+
+def test_the_preview_names_fields_shown_as_saved_until_corrected(editor):
+    story = make_story(4504, title="As saved")
+    page = editor.post(
+        preview_url(story), form_data(editor, story, title_en="x" * 250)
+    ).content.decode()
+    assert re.search(r"<h1[^>]*>As saved</h1>", page)
+    listed = re.search(r'<ul class="preview-removed not-previewed"[^>]*>(.*?)</ul>', page)
+    assert re.findall(r"<li>(.*?)</li>", listed[1]) == ["Title [EN]"]
+
+
+def test_the_preview_may_be_framed_by_the_admin_only(editor):
+    story = make_story(4505)
+    response = editor.post(preview_url(story), form_data(editor, story))
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    policy = response["Content-Security-Policy"]
+    # The site's policy, but for who may frame it.
+    assert "frame-ancestors 'self'" in policy
+    assert "script-src 'self';" in policy and "unsafe" not in policy
+    assert response["Cache-Control"].startswith("max-age=0, no-cache")
+    # The change form itself is still framed by nobody.
+    form = editor.get(change_url(story))
+    assert form["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in form["Content-Security-Policy"]
+    assert f'data-url="{preview_url(story)}"' in form.content.decode()
+
+
+def test_the_preview_refuses_those_who_may_not_edit_the_story(client, editor):
+    story = make_story(4506)
+    data = form_data(editor, story)
+    assert editor.get(preview_url(story)).status_code == 405
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.IN_REVIEW)
+    # In review, a story is the reviewers' to correct, not the editors'.
+    assert editor.post(preview_url(story), data).status_code == 403
+    client.force_login(make_user("reg", role="Registry manager"))
+    assert client.post(preview_url(story), data).status_code == 403
+    client.logout()
+    response = client.post(preview_url(story), data)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
