@@ -59,7 +59,8 @@ COMPARED = (
     "ports_story", "ports_storyrevision", "ports_storytransition", "ports_citation",
     "ports_faq", "ports_relatedport", "ports_knownuse", "ports_port",
     "ports_assignment", "ports_importrun", "ports_registrychange",
-    "ports_feedbackvote", "ports_feedbackprompt", "auth_user", "auth_group",
+    "ports_feedbackvote", "ports_feedbackprompt", "ports_storysearchtext",
+    "auth_user", "auth_group",
 )  # fmt: skip
 
 

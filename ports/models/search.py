@@ -14,7 +14,11 @@ configuration, are matched word for word ("simple").
 
 import re
 
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchVector,
+    SearchVectorCombinable,
+    SearchVectorField,
+)
 from django.db import connection, models
 from django.db.models import Func, Value
 from django.utils.html import strip_tags
@@ -107,9 +111,16 @@ def search_document(language: str, title: str, summary: str, text: str):
         return SearchVector(Value(source(value)), config=config, weight=weight)
 
     rest = vector(text, "D")
-    if not bigrams:
-        rest = Func(rest, function="strip", output_field=SearchVectorField())
-    return vector(title, "A") + vector(summary, "B") + rest
+    return (
+        vector(title, "A") + vector(summary, "B") + (rest if bigrams else Strip(rest))
+    )
+
+
+class Strip(SearchVectorCombinable, Func):
+    """A tsvector without positions."""
+
+    function = "strip"
+    output_field = SearchVectorField()
 
 
 class StorySearchTextQuerySet(models.QuerySet):

@@ -5,11 +5,17 @@ A port number or a range goes straight to its page; a service name lists its
 registry entries; words search the live stories (title, summary, FAQs, body)
 and the registry (service names, descriptions, assignees and contacts).
 
-On PostgreSQL words use full-text search over stored tsvector columns with
-GIN indexes (migration 0005): a story's document is built from its published
-snapshot, so drafts never leak. Results are ranked with ts_rank, documents
-holding every word first, and shown with ts_headline snippets. Elsewhere a
-simpler case-insensitive substring search stands in.
+Stories are searched in the reader's language first, then in English for
+stories that did not match in it (marked as English on the page). Their
+texts are those of the live version in each language (ports.models.search),
+so drafts never leak.
+
+On PostgreSQL words use full-text search over stored tsvector documents with
+GIN indexes, built with each language's configuration (bigrams for Japanese
+and Chinese). Results are ranked with ts_rank, documents holding every word
+first, and shown with ts_headline snippets (cut in Python for bigram
+languages). The registry is searched in English. Elsewhere a simpler
+case-insensitive substring search stands in.
 """
 
 import re
@@ -26,10 +32,11 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     FloatField,
-    Func,
     Max,
+    OuterRef,
     Q,
     TextField,
     Value,
@@ -37,8 +44,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.fields.json import KT, KeyTransform
-from django.db.models.functions import JSONObject
+from django.db.models.functions import Concat, Left
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.html import escape
@@ -46,15 +52,17 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ports.choices import PORT_MAX, PORT_MIN, AssignmentStatus
-from ports.editorial.revisions import localize
-from ports.models import Assignment, Story, StoryRevision
+from ports.editorial.revisions import Localized
+from ports.languages import SOURCE_LANGUAGE
+from ports.models import Assignment, StorySearchText
+from ports.models.search import BIGRAM_LANGUAGES, bigram_words, search_config
 from ports.reader.page_data import EntryLabels, registry_facts, service_assignments
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 STORY_LIMIT = 10
 REGISTRY_LIMIT = 30
-SEARCH_CONFIG = "english"
+REGISTRY_SEARCH_CONFIG = "english"
 # Highlight delimiters that no text contains: the snippet is escaped first,
 # then they become <mark> elements.
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -116,6 +124,8 @@ class StoryHit:
     summary: object
     snippet: str
     rank: float
+    # The language the story matched in: the reader's, or English.
+    language: str = SOURCE_LANGUAGE
 
 
 @dataclass
@@ -180,11 +190,9 @@ def search(text: str, *, language: str, now=None) -> Results:
 # Any word matches, so that "AppleTalk license manager" still finds the
 # licence manager; documents holding all of them rank first.
 #
-# The ranking reads only the stored documents. What a hit shows (a story's
-# title and summary, the highlighted snippet) is one select-list expression
-# holding ts_headline: PostgreSQL evaluates such costly expressions after the
-# sort and LIMIT, so only for the hits shown. Reading the JSON content of
-# every match before the sort would cost more than the ranking.
+# The ranking reads only the stored documents. The highlighted snippet is a
+# select-list expression holding ts_headline: PostgreSQL evaluates such
+# costly expressions after the sort and LIMIT, so only for the hits shown.
 #
 # ts_headline's work grows with the text, so only the first
 # SNIPPET_SOURCE_CHARS of a story are read.
@@ -206,19 +214,21 @@ REGISTRY_SNIPPET_OPTIONS = {
 
 def _document(model):
     """
-    The stored tsvector of a row (migration 0005): a generated column, not a
-    model field, since SQLite has none. Only for the model's own table, not
-    aliased in a subquery.
+    The stored tsvector of a registry row (migration 0005): a generated
+    column, not a model field, since SQLite has none. Only for the model's
+    own table, not aliased in a subquery.
     """
     table = connection.ops.quote_name(model._meta.db_table)
     return RawSQL(f"{table}.search_document", [], output_field=SearchVectorField())
 
 
 def _queries(text, words):
-    any_word = SearchQuery(words[0], config=SEARCH_CONFIG)
+    any_word = SearchQuery(words[0], config=REGISTRY_SEARCH_CONFIG)
     for word in words[1:]:
-        any_word |= SearchQuery(word, config=SEARCH_CONFIG)
-    every_word = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        any_word |= SearchQuery(word, config=REGISTRY_SEARCH_CONFIG)
+    every_word = SearchQuery(
+        text, config=REGISTRY_SEARCH_CONFIG, search_type="websearch"
+    )
     return any_word, every_word
 
 
@@ -229,21 +239,6 @@ def _rank(any_word, every_word):
         default=Value(0.0),
         output_field=FloatField(),
     )
-
-
-class _SnippetSource(Func):
-    """
-    The text a story's snippet is cut from: the English summary, FAQs and
-    body of its content (the JSON column given), up to SNIPPET_SOURCE_CHARS.
-    """
-
-    template = (
-        "left(concat_ws(' ', %(expressions)s #>> '{summary,en}', "
-        "(SELECT string_agg(value, ' ') FROM jsonb_array_elements_text("
-        "jsonb_path_query_array(%(expressions)s, '$.faqs[*].*.en'))), "
-        f"%(expressions)s #>> '{{body,en}}'), {SNIPPET_SOURCE_CHARS})"
-    )
-    output_field = TextField()
 
 
 class _GroupHeadline(SearchHeadline):
@@ -258,54 +253,121 @@ class _GroupHeadline(SearchHeadline):
 
 
 def _postgres_search(results, text, words, *, language, now):
-    any_word, every_word = _queries(text, words)
-    _story_hits(results, any_word, every_word, language=language, now=now)
-    _registry_hits(results, any_word, every_word)
+    _story_hits(results, text, words, language=language, now=now)
+    _registry_hits(results, *_queries(text, words))
 
 
-def _story_hits(results, any_word, every_word, *, language, now):
-    """The top live stories and the count of all: one query."""
-    now = now or timezone.now()
-    # Evaluated for the hits shown only (see above).
-    shown = JSONObject(
-        titles=KeyTransform("title", "content"),
-        summaries=KeyTransform("summary", "content"),
-        snippet=SearchHeadline(
-            _SnippetSource("content"),
-            any_word,
-            config=SEARCH_CONFIG,
-            **STORY_SNIPPET_OPTIONS,
-        ),
+def _story_queries(language, text, words):
+    """
+    The any-word and every-word queries of `words` in one language's
+    documents (ports.models.search): its configuration's lexemes, or for
+    bigram languages each word as its pairs in a row.
+    """
+    config = search_config(language)
+    if language not in BIGRAM_LANGUAGES:
+        any_word = SearchQuery(words[0], config=config)
+        for word in words[1:]:
+            any_word |= SearchQuery(word, config=config)
+        return any_word, SearchQuery(text, config=config, search_type="websearch")
+    parts = [
+        " <-> ".join(f"'{term}'" for term in terms)
+        if len(terms) > 1 or len(terms[0]) > 1
+        # One character of an unspaced script: the pairs it begins.
+        else f"'{terms[0]}':*"
+        for word in words
+        for terms in bigram_words(word)
+    ]
+    any_word = SearchQuery(
+        " | ".join(f"({part})" for part in parts), config=config, search_type="raw"
     )
+    every_word = SearchQuery(
+        " & ".join(f"({part})" for part in parts), config=config, search_type="raw"
+    )
+    return any_word, every_word
+
+
+def _live_texts(now):
+    """The search texts of live versions, by Story.objects.live()'s rule."""
+    return StorySearchText.objects.filter(
+        Q(revision__story__expire_at__isnull=True)
+        | Q(revision__story__expire_at__gt=now),
+        revision__story__live_revision=F("revision"),
+        revision__story__go_live_at__lte=now,
+    )
+
+
+def _story_hits(results, text, words, *, language, now):
+    """
+    The top live stories and the count of all, in one query: matches in the
+    reader's language first, then English matches of stories with none.
+    """
+    now = now or timezone.now()
+    languages = list(dict.fromkeys([language, SOURCE_LANGUAGE]))
+    queries = {code: _story_queries(code, text, words) for code in languages}
+    matches = Q()
+    ranks, snippets = [], []
+    for code, (any_word, every_word) in queries.items():
+        matches |= Q(language=code, document=any_word)
+        ranks.append(When(language=code, then=_rank(any_word, every_word)))
+        if code not in BIGRAM_LANGUAGES:
+            snippets.append(
+                When(
+                    language=code,
+                    then=SearchHeadline(
+                        _snippet_source(),
+                        any_word,
+                        config=search_config(code),
+                        **STORY_SNIPPET_OPTIONS,
+                    ),
+                )
+            )
+    hits = _live_texts(now).filter(matches)
+    if language != SOURCE_LANGUAGE:
+        in_own_language = StorySearchText.objects.filter(
+            revision=OuterRef("revision"),
+            language=language,
+            document=queries[language][0],
+        )
+        hits = hits.exclude(Q(language=SOURCE_LANGUAGE) & Exists(in_own_language))
     top = list(
-        StoryRevision.objects.alias(document=_document(StoryRevision))
-        # Live versions, by Story.objects.live()'s rule, through one join.
-        .filter(
-            Q(story__expire_at__isnull=True) | Q(story__expire_at__gt=now),
-            story__live_revision=F("pk"),
-            story__go_live_at__lte=now,
-            document=any_word,
-        )
-        .annotate(
-            port=F("story__port_id"),
-            rank=_rank(any_word, every_word),
+        hits.annotate(
+            port=F("revision__story__port_id"),
+            own_language=Case(When(language=language, then=Value(1)), default=Value(0)),
+            rank=Case(*ranks, output_field=FloatField()),
             total=Window(Count("*")),
-            shown=shown,
+            # Evaluated for the hits shown only (see above); bigram languages
+            # are cut in Python, as their documents hold pairs, not words.
+            snippet=Case(
+                *snippets, default=_snippet_source(), output_field=TextField()
+            ),
         )
-        .order_by("-rank", "port")
-        .values_list("port", "rank", "total", "shown")[:STORY_LIMIT]
+        .order_by("-own_language", "-rank", "port")
+        .values_list(
+            "port", "rank", "total", "language", "title", "summary", "snippet"
+        )[:STORY_LIMIT]
     )
     results.story_count = top[0][2] if top else 0
     results.stories = [
         StoryHit(
             port=port,
-            title=localize(shown["titles"] or {}, language),
-            summary=localize(shown["summaries"] or {}, language),
-            snippet=highlight(shown["snippet"] or ""),
+            title=Localized(title, code),
+            summary=Localized(summary, code),
+            snippet=highlight(
+                _window(snippet, words) if code in BIGRAM_LANGUAGES else snippet or ""
+            ),
             rank=rank,
+            language=code,
         )
-        for port, rank, _total, shown in top
+        for port, rank, _total, code, title, summary, snippet in top
     ]
+
+
+def _snippet_source():
+    """A hit's summary, FAQs and body, up to SNIPPET_SOURCE_CHARS."""
+    return Left(
+        Concat("summary", Value(" "), "text", output_field=TextField()),
+        SNIPPET_SOURCE_CHARS,
+    )
 
 
 REGISTRY_HIT_FIELDS = (
@@ -334,7 +396,7 @@ def _registry_hits(results, any_word, every_word):
             snippet=_GroupHeadline(
                 "description",
                 any_word,
-                config=SEARCH_CONFIG,
+                config=REGISTRY_SEARCH_CONFIG,
                 **REGISTRY_SNIPPET_OPTIONS,
             ),
         )
@@ -407,39 +469,33 @@ def _window(text, words, size=220):
 
 
 def _fallback_search(results, words, *, language, now):
-    weights = {"title": 8, "summary": 4, "faqs": 2, "body": 1}
-    revisions = StoryRevision.objects.filter(
-        pk__in=Story.objects.live(now).values("live_revision_id")
-    ).alias(
-        title=KT("content__title__en"),
-        summary=KT("content__summary__en"),
-        body=KT("content__body__en"),
-        faqs=KT("content__faqs"),
+    weights = {"title": 8, "summary": 4, "text": 1}
+    texts = _live_texts(now or timezone.now()).filter(
+        _contains_any(weights, words),
+        language__in=[language, SOURCE_LANGUAGE],
     )
-    revisions = revisions.filter(_contains_any(weights, words))
-    results.story_count = revisions.count()
-    top = (
-        revisions.annotate(rank=_score(weights, words), port=F("story__port_id"))
-        .order_by("-rank", "port")
-        .values("port", "rank", "content")[:STORY_LIMIT]
+    ranked = texts.annotate(
+        rank=_score(weights, words), port=F("revision__story__port_id")
+    ).values("port", "rank", "language", "title", "summary", "text")
+    # One hit per story, in the reader's language where it matched in it.
+    best = {}
+    for hit in ranked:
+        key = (hit["language"] == language, hit["rank"])
+        if hit["port"] not in best or key > best[hit["port"]][0]:
+            best[hit["port"]] = (key, hit)
+    ordered = sorted(
+        best.values(), key=lambda item: (-item[0][0], -item[0][1], item[1]["port"])
     )
-    for hit in top:
-        content = hit["content"]
-        text = " ".join(
-            [
-                content["summary"].get("en", ""),
-                content["body"].get("en", ""),
-                *(faq["question"].get("en", "") for faq in content["faqs"]),
-                *(faq["answer"].get("en", "") for faq in content["faqs"]),
-            ]
-        )
+    results.story_count = len(ordered)
+    for _key, hit in ordered[:STORY_LIMIT]:
         results.stories.append(
             StoryHit(
                 port=hit["port"],
-                title=localize(content["title"], language),
-                summary=localize(content["summary"], language),
-                snippet=highlight(_window(text, words)),
+                title=Localized(hit["title"], hit["language"]),
+                summary=Localized(hit["summary"], hit["language"]),
+                snippet=highlight(_window(f"{hit['summary']} {hit['text']}", words)),
                 rank=hit["rank"],
+                language=hit["language"],
             )
         )
 
