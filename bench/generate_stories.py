@@ -1,7 +1,8 @@
 """
 Generate published stories for the benchmark: N stories on assigned ports,
-each with 5 citations, 3 FAQs and 3 related ports, published through the
-same service editors use.
+each with 5 citations, 3 FAQs and 3 related ports, translated into several
+languages (as search indexes them), published through the same service
+editors use.
 """
 
 import random
@@ -12,30 +13,42 @@ import django
 django.setup()
 
 from django.db import transaction  # noqa: E402
+from story_words import TRANSLATED_WORDS, UNSPACED, WORDS  # noqa: E402
 
 from ports.editorial import actions  # noqa: E402
 from ports.models import FAQ, Assignment, Citation, Port, RelatedPort, Story  # noqa: E402
 
-WORDS = (  # noqa: SIM905 (a list literal of 17 words reads worse)
-    "registry protocol legacy service vendor daemon licence session transport "
-    "history assignment network server client enterprise archive mainframe"
-).split()
+
+def sentence(rng, n=12, words=WORDS, separator=" "):
+    return separator.join(rng.choice(words) for _ in range(n)).capitalize() + "."
 
 
-def sentence(rng, n=12):
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
-
-
-def body(rng):
+def body(rng, **words):
     parts = []
     for section in range(1, 4):
         parts.append(f"## Section {section}\n")
         for _ in range(3):
             parts.append(
-                " ".join(sentence(rng) for _ in range(4)) + f"[^{rng.randint(1, 5)}]\n"
+                " ".join(sentence(rng, **words) for _ in range(4))
+                + f"[^{rng.randint(1, 5)}]\n"
             )
     parts.append("".join(f"[^{n}]" for n in range(1, 6)))
     return "\n".join(parts)
+
+
+def translations(rng, number):
+    """The story's title, summary and body in each translated language."""
+    fields = {}
+    for code, text in TRANSLATED_WORDS.items():
+        words = {
+            "words": text.split(),
+            "separator": "" if code in UNSPACED else " ",
+        }
+        suffix = code.replace("-", "_")
+        fields[f"title_{suffix}"] = f"{number}: {sentence(rng, 5, **words)[:-1]}"
+        fields[f"summary_{suffix}"] = sentence(rng, 20, **words)
+        fields[f"body_{suffix}"] = body(rng, **words)
+    return fields
 
 
 def main(count):
@@ -58,6 +71,7 @@ def main(count):
                     title=f"Port {number}: {sentence(rng, 5)[:-1]}",
                     summary=sentence(rng, 20),
                     body=body(rng),
+                    **translations(rng, number),
                 )
                 Citation.objects.bulk_create(
                     Citation(

@@ -38,8 +38,10 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote_plus
 
 from servers import PYTHON, ROOT, Server, build_database, say, status, varnish
+from story_words import TRANSLATED_WORDS, UNSPACED
 
 REGISTRY_FILE = (
     ROOT.parent / "shared" / "data" / "service-names-port-numbers-2025-03-28-LF.csv"
@@ -141,6 +143,13 @@ def sample_paths():
         tokens = list(re.findall(r"[A-Za-z]{4,}", description))[:2]
         if tokens:
             queries.append("/search/?q=" + "+".join(tokens))
+    # Readers of the translated stories search in their language: two of the
+    # stories' words (one where words are not separated).
+    for code, text in TRANSLATED_WORDS.items():
+        vocabulary = text.split()
+        for _ in range(15):
+            chosen = rng.sample(vocabulary, 1 if code in UNSPACED else 2)
+            queries.append(f"/{code}/search/?q=" + quote_plus(" ".join(chosen)))
     return {
         "story": [
             f"/ports/{n}/" for n in rng.sample(story_ports, min(500, len(story_ports)))
