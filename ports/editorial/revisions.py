@@ -8,6 +8,7 @@ to show a story.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from modeltranslation.utils import build_localized_fieldname
 
@@ -79,6 +80,7 @@ def story_snapshot(story, parts: dict | None = None) -> dict:
             {"port": related.port_id, "note": _translations(related, "note")}
             for related in rows("related_ports", "position", "port_id")
         ],
+        "edited_at": edited_at(story),
         "known_uses": [
             {
                 "kind": use.kind,
@@ -90,6 +92,23 @@ def story_snapshot(story, parts: dict | None = None) -> dict:
             for use in rows("known_uses", "position", "id")
         ],
     }
+
+
+def edited_at(story) -> dict:
+    """
+    When each language of the story's title, summary and body was last
+    edited, as ISO times: a reader's page compares its language with English.
+    """
+    stamps = story.translation_edited_at or {}
+    times = {}
+    for code in language_codes():
+        edits = [
+            stamps.get(build_localized_fieldname(field, code))
+            for field in ("title", "summary", "body")
+        ]
+        if edits := [edit for edit in edits if edit]:
+            times[code] = max(edits, key=datetime.fromisoformat)
+    return times
 
 
 def related_ports_sql(vendor: str, content: str = "r.content") -> tuple[str, str]:
@@ -142,6 +161,9 @@ class LocalizedStory:
     faqs: list
     related: list
     known_uses: list
+    # When the shown translation was last edited, if the English it follows
+    # was edited after it; None for English and current translations.
+    outdated_since: datetime | None = None
 
     @classmethod
     def from_content(cls, content: dict, language: str):
@@ -168,4 +190,20 @@ class LocalizedStory:
                 {**use, "kind_label": KnownUseKind(use["kind"]).label}
                 for use in content.get("known_uses", [])
             ],
+            outdated_since=_outdated_since(content, body_html.language),
         )
+
+
+def _outdated_since(content: dict, language: str) -> datetime | None:
+    """
+    When the translation in `language` was last edited, if the English was
+    edited after it. Versions saved before edit times were kept say nothing.
+    """
+    if language == SOURCE_LANGUAGE:
+        return None
+    times = content.get("edited_at", {})
+    translated, english = times.get(language), times.get(SOURCE_LANGUAGE)
+    if not (translated and english):
+        return None
+    translated_at = datetime.fromisoformat(translated)
+    return translated_at if datetime.fromisoformat(english) > translated_at else None

@@ -56,6 +56,7 @@ def environment(**options):
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(
         url=url,
+        source_language_url=source_language_url,
         static=static_url,
         get_language=get_language,
         absolute_url=absolute_url,
@@ -80,6 +81,12 @@ def environment(**options):
 
 
 # URLs and addresses -------------------------------------------------------------
+
+
+def source_language_url(name, *args):
+    """The address of a reader page in English, the language stories are written in."""
+    with override(languages.SOURCE_LANGUAGE):
+        return url(name, *args)
 
 
 def static_url(path):
