@@ -6,13 +6,18 @@ data, autosave and restore, and who else has the form open.
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.http import QueryDict
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ports.choices import StoryStatus
-from ports.models import Port, Story, StoryRevision
+from ports.models import Port, Story, StoryAutosave, StoryRevision
 from tests.factories import admin_form_data, make_faq, make_story, make_user
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 @pytest.fixture
@@ -102,7 +107,9 @@ def test_the_preview_names_fields_shown_as_saved_until_corrected(editor):
         preview_url(story), form_data(editor, story, title_en="x" * 250)
     ).content.decode()
     assert re.search(r"<h1[^>]*>As saved</h1>", page)
-    listed = re.search(r'<ul class="preview-removed not-previewed"[^>]*>(.*?)</ul>', page)
+    listed = re.search(
+        r'<ul class="preview-removed not-previewed"[^>]*>(.*?)</ul>', page
+    )
     assert re.findall(r"<li>(.*?)</li>", listed[1]) == ["Title [EN]"]
 
 
@@ -134,3 +141,102 @@ def test_the_preview_refuses_those_who_may_not_edit_the_story(client, editor):
     client.logout()
     response = client.post(preview_url(story), data)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# Autosave ---------------------------------------------------------------------
+
+
+def autosave_url(story):
+    return reverse("admin:ports_story_autosave", args=[story.pk])
+
+
+def test_autosave_keeps_the_form_without_touching_the_story(editor):
+    story = make_story(4511, title="As saved")
+    data = form_data(editor, story, title_en="Typed, not saved")
+    response = editor.post(autosave_url(story), data)
+    assert response.status_code == 200
+    assert re.fullmatch(r"\d\d:\d\d", response.json()["saved_at_display"])
+    editor.post(autosave_url(story), {**data, "title_en": "Typed further"})
+
+    kept = editor.get(autosave_url(story)).json()
+    assert kept["base_version"] == 1
+    assert ["title_en", "Typed further"] in kept["data"]
+    assert not [name for name, _value in kept["data"] if name == "csrfmiddlewaretoken"]
+    assert StoryAutosave.objects.filter(story=story).count() == 1
+    story.refresh_from_db()
+    assert (story.title_en, story.version) == ("As saved", 1)
+    assert not StoryRevision.objects.filter(story=story).exists()
+
+
+def test_a_kept_form_is_its_editors_alone_and_can_be_discarded(editor):
+    story = make_story(4512)
+    editor.post(autosave_url(story), form_data(editor, story, title_en="Mine"))
+    otto = Client()
+    otto.force_login(make_user("otto", role="Editor"))
+    assert otto.get(autosave_url(story)).status_code == 404
+    assert otto.delete(autosave_url(story)).status_code == 204
+    assert editor.get(autosave_url(story)).status_code == 200
+    assert editor.delete(autosave_url(story)).status_code == 204
+    assert editor.get(autosave_url(story)).status_code == 404
+
+
+def test_the_change_form_offers_to_restore_a_kept_form(editor):
+    story = make_story(4513)
+    editor.post(autosave_url(story), form_data(editor, story, title_en="Kept"))
+    kept = StoryAutosave.objects.get()
+    page = editor.get(change_url(story)).content.decode()
+    time = timezone.localtime(kept.saved_at).strftime("%H:%M")
+    assert f"Restore unsaved changes from {time}" in page
+    assert "has been saved since" not in page
+    # Someone else saves: the notice says the kept form is based on less.
+    Story.objects.filter(pk=story.pk).update(version=2)
+    page = editor.get(change_url(story)).content.decode()
+    assert "They are based on version 1, and the story has been saved since" in page
+
+
+def test_saving_the_story_deletes_its_editors_kept_form_only(editor):
+    story = make_story(4514)
+    otto = Client()
+    otto.force_login(make_user("otto", role="Editor"))
+    otto.post(autosave_url(story), form_data(otto, story))
+    data = form_data(editor, story, title_en="Saved now")
+    editor.post(autosave_url(story), data)
+    assert editor.post(change_url(story), data).status_code == 302
+    assert list(StoryAutosave.objects.values_list("user__username", flat=True)) == [
+        "otto"
+    ]
+
+
+def test_a_restored_form_never_overwrites_a_newer_save(editor):
+    story = make_story(4515, title="First")
+    editor.post(autosave_url(story), form_data(editor, story, title_en="Edna's"))
+    # Otto saves meanwhile.
+    otto = Client()
+    otto.force_login(make_user("otto", role="Editor"))
+    saved = otto.post(change_url(story), form_data(otto, story, title_en="Otto's"))
+    assert saved.status_code == 302
+    # Edna's kept form, restored and saved, is refused: Otto's text stays.
+    kept = editor.get(autosave_url(story)).json()
+    restored = QueryDict(mutable=True)
+    for name, value in kept["data"]:
+        restored.appendlist(name, value)
+    restored["csrfmiddlewaretoken"] = "unused-in-tests"
+    response = editor.post(change_url(story), restored)
+    assert response.status_code == 200
+    assert "otto saved this story at" in response.content.decode()
+    story.refresh_from_db()
+    assert (story.title_en, story.version) == ("Otto's", 2)
+
+
+def test_autosave_needs_the_right_to_edit_and_a_csrf_token(editor):
+    story = make_story(4516)
+    data = form_data(editor, story)
+    assert editor.post(autosave_url(story), {"title_en": "x"}).status_code == 400
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.IN_REVIEW)
+    assert editor.post(autosave_url(story), data).status_code == 403
+    assert editor.get(autosave_url(story)).status_code == 403
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.DRAFT)
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(User.objects.get(username="edna"))
+    assert guarded.post(autosave_url(story), data).status_code == 403
+    assert not StoryAutosave.objects.exists()

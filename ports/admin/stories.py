@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from modeltranslation.utils import build_localized_fieldname
 
-from ports.admin import live_preview
+from ports.admin import live_preview, story_endpoints
 from ports.admin.filters import RegistryChangedFilter
 from ports.admin.mixins import (
     HistoryAdminMixin,
@@ -38,7 +38,7 @@ from ports.admin.mixins import (
 )
 from ports.admin.story_forms import STEPS, PortNumberField, StoryChangeForm
 from ports.choices import RangeClass, StoryStatus
-from ports.editorial import actions, workflow
+from ports.editorial import actions, autosave, workflow
 from ports.editorial.diffs import revision_diff
 from ports.editorial.markup_check import removed_markup
 from ports.editorial.revisions import story_snapshot
@@ -203,6 +203,7 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
             *LanguageSwitchMixin.Media.js,
             "js/length-counter.js",
             "js/live-preview.js",
+            "js/autosave.js",
         )
         css = LanguageSwitchMixin.Media.css
 
@@ -325,6 +326,8 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         actions.story_record_save(story=form.instance, by=request.user)
+        if change:
+            autosave.story_autosave_discard(story=form.instance, by=request.user)
         self._report_removed_markup(request, form.instance)
 
     def _report_removed_markup(self, request, story):
@@ -368,9 +371,7 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
         if obj is not None:
             context.update(self._workflow_context(request, obj))
             if may_save:
-                context["live_preview_url"] = reverse(
-                    "admin:ports_story_live_preview", args=[obj.pk]
-                )
+                context.update(self._editing_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_context(self, request, story):
@@ -396,6 +397,22 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
             "is_live_now": story.is_live(),
         }
 
+    def _editing_context(self, request, story):
+        """The live preview's and autosave's addresses, and a kept copy to offer."""
+        kept = (
+            autosave.story_autosave_of(story=story, user=request.user)
+            if request.method == "GET"  # else the form shows what was posted
+            else None
+        )
+        return {
+            "live_preview_url": reverse(
+                "admin:ports_story_live_preview", args=[story.pk]
+            ),
+            "autosave_url": reverse("admin:ports_story_autosave", args=[story.pk]),
+            "autosave": kept,
+            "autosave_time": story_endpoints.clock_time(kept.saved_at) if kept else "",
+        }
+
     def _compare_live_url(self, story):
         """The working copy (the latest revision) against the live version."""
         latest = story.revisions.values_list("pk", flat=True).first()
@@ -418,6 +435,11 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
                 "<int:object_id>/live-preview/",
                 view(self.live_preview_view),
                 name="ports_story_live_preview",
+            ),
+            path(
+                "<int:object_id>/autosave/",
+                view(self.autosave_view),
+                name="ports_story_autosave",
             ),
             path(
                 "<int:object_id>/revisions/",
@@ -537,6 +559,9 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
 
     def live_preview_view(self, request, object_id):
         return live_preview.story_live_preview(request, object_id, model_admin=self)
+
+    def autosave_view(self, request, object_id):
+        return story_endpoints.story_autosave_view(request, object_id, model_admin=self)
 
     def revisions_view(self, request, object_id):
         story = self._story_or_404(request, object_id)

@@ -19,6 +19,7 @@ from ports.models.stories import (
     KnownUse,
     RelatedPort,
     Story,
+    StoryAutosave,
     StoryRevision,
     StoryTransition,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "RegistryChange",
     "RelatedPort",
     "Story",
+    "StoryAutosave",
     "StoryRevision",
     "StorySearchText",
     "StoryTransition",

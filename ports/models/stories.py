@@ -403,3 +403,43 @@ class StoryTransition(models.Model):
 
     def __str__(self):
         return f"{self.story_id}: {self.get_action_display()}"
+
+
+class StoryAutosave(models.Model):
+    """
+    An editor's unsaved change form of a story, kept in the background while
+    they type so that a closed tab or a crash loses nothing. It is not a
+    revision: one per editor and story, replaced at each autosave, deleted
+    when they save the story or discard it, and never written to the story.
+    """
+
+    story = models.ForeignKey(
+        Story,
+        on_delete=models.CASCADE,
+        related_name="autosaves",
+        verbose_name=_("story"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("editor"),
+    )
+    # The form's fields as it posts them: [[name, value], …].
+    data = models.JSONField(_("form data"))
+    # The story's version the form was loaded with: a save from the restored
+    # form is refused if the story has moved on since, as any save would be.
+    base_version = models.PositiveIntegerField(_("based on version"))
+    saved_at = models.DateTimeField(_("saved"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("autosaved story form")
+        verbose_name_plural = _("autosaved story forms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "user"], name="story_autosave_one_per_editor"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.story_id} @ {self.saved_at:%Y-%m-%d %H:%M} ({self.user_id})"

@@ -7,6 +7,7 @@ SCREENSHOTS=1 keeps a PNG of each in test-artifacts/.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_editorial_flow import PASSWORD, log_in, open_change_form
 from tests.factories import make_faq, make_related, make_story, make_user
@@ -138,8 +139,6 @@ def test_the_feedback_prompt_uses_the_same_switch(page, live_server):
 def test_the_live_preview_follows_the_editor_without_saving(
     page, live_server, screenshot
 ):
-    from playwright.sync_api import expect
-
     from ports.models import StoryRevision
     from tests.browser.test_csp import watch
 
@@ -175,3 +174,79 @@ def test_the_live_preview_follows_the_editor_without_saving(
     )
     assert not StoryRevision.objects.filter(story=story).exists()
     assert problems == []
+
+
+def autosaved(page):
+    expect(page.locator("#autosave-status")).to_contain_text(
+        "Unsaved changes kept at", timeout=15_000
+    )
+
+
+def test_autosave_restores_unsaved_work_after_the_tab_closed(
+    page, live_server, screenshot
+):
+    from ports.models import StoryAutosave, StoryRevision
+
+    story = make_story(4405, title="Port 4405 as saved")
+    open_change_form(page, live_server, story)
+    page.fill("#id_title_en", "Port 4405 as typed")
+    page.click("#faqs-group .add-row a")
+    page.fill("#id_faqs-0-question_en", "A question typed before the crash?")
+    page.fill("#id_faqs-0-answer_en", "An answer.")
+    autosaved(page)
+    assert not StoryRevision.objects.filter(story=story).exists()
+    context = page.context
+    page.close()
+
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+    assert page.input_value("#id_title_en") == "Port 4405 as saved"
+    notice = page.locator("#autosave-notice")
+    assert "Your unsaved changes to this story from" in notice.inner_text()
+    screenshot(page, "autosave-notice")
+    notice.get_by_role("button", name=re.compile("^Restore unsaved changes")).click()
+    expect(page.locator("#id_title_en")).to_have_value("Port 4405 as typed")
+    assert page.input_value("#id_faqs-0-question_en") == (
+        "A question typed before the crash?"
+    )
+    assert page.locator("#autosave-notice").count() == 0
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    story.refresh_from_db()
+    assert story.title_en == "Port 4405 as typed"
+    assert story.faqs.get().question_en == "A question typed before the crash?"
+    assert StoryRevision.objects.filter(story=story).count() == 1
+    assert not StoryAutosave.objects.exists()
+
+
+def test_restored_work_never_overwrites_a_save_made_meanwhile(
+    page, live_server, screenshot
+):
+    from django.test import Client
+
+    from tests.factories import admin_form_data
+
+    story = make_story(4406, title="Port 4406 as saved")
+    open_change_form(page, live_server, story)
+    page.fill("#id_title_en", "Edna's title")
+    autosaved(page)
+    page.goto(f"{live_server.url}/admin/")
+
+    # Otto saves the story while Edna is away.
+    otto = Client()
+    otto.force_login(make_user("otto", role="Editor"))
+    url = f"/admin/ports/story/{story.pk}/change/"
+    data = admin_form_data(otto.get(url))
+    assert otto.post(url, {**data, "title_en": "Otto's title"}).status_code == 302
+
+    page.goto(f"{live_server.url}{url}")
+    notice = page.locator("#autosave-notice")
+    assert "the story has been saved since (it is at version 2)" in notice.inner_text()
+    notice.get_by_role("button", name=re.compile("^Restore")).click()
+    expect(page.locator("#id_title_en")).to_have_value("Edna's title")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".errornote")
+    assert "otto saved this story at" in page.inner_text("#content-main")
+    screenshot(page, "autosave-conflict")
+    story.refresh_from_db()
+    assert (story.title_en, story.version) == ("Otto's title", 2)
