@@ -9,6 +9,7 @@ scheme (the admin follows the editor's system setting).
 import pytest
 
 from ports.editorial import actions
+from ports.models import FeedbackVote
 from tests.browser.test_editorial_flow import PASSWORD, log_in
 from tests.factories import (
     make_citation,
@@ -43,7 +44,16 @@ def story_in_review(number, *, title):
 
 def test_the_admin_index_with_work_in_the_queues(live_server, page, axe, screenshot):
     story_in_review(4401, title="Waiting for a reviewer")
-    make_published_story(4402, title="Already live")
+    live = make_published_story(4402, title="Already live")
+    # Readers who found it unhelpful, with comments: work for the index too.
+    for number in range(12):
+        FeedbackVote.objects.create(
+            port_id=live.port_id,
+            story=live,
+            language="de",
+            helpful=False,
+            comment=f"Veraltet, Nummer {number}.",
+        )
     make_user("rita", role="Reviewer", password=PASSWORD)
     log_in(page, live_server.url, "rita")
     assert "Waiting for a reviewer" in page.inner_text("#queue-awaiting_review")
