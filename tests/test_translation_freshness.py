@@ -64,3 +64,15 @@ def test_an_untranslated_story_gets_the_untranslated_note_only():
     html = page("/ja/ports/4703/")
     assert NOTE not in html
     assert "untranslated-note" in html
+
+
+def test_saving_unchanged_content_over_an_older_live_version_keeps_it_published():
+    story = translated_story(4704)
+    live = story.live_revision
+    # A version saved before edit times and known uses were kept.
+    del live.content["edited_at"]
+    del live.content["known_uses"]
+    live.save()
+    actions.story_record_save(story=story, by=None)
+    story.refresh_from_db()
+    assert story.status == "published"

@@ -25,6 +25,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from modeltranslation.utils import build_localized_fieldname
@@ -77,10 +79,12 @@ class StoryPartInline:
         )
 
 
-class CitationInline(StoryPartInline, admin.TabularInline):
+# Stacked, two fields a line: a table of six columns scrolls sideways at
+# laptop widths, and titles and addresses need room to be read.
+class CitationInline(StoryPartInline, admin.StackedInline):
     model = Citation
     extra = 0
-    fields = ("position", "title", "publisher", "url", "accessed_on", "note")
+    fields = (("position", "title"), ("publisher", "accessed_on"), ("url", "note"))
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -613,10 +617,14 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
             self.message_user(
                 request,
                 _(
-                    "Reverted to the revision of %(time)s. It is a new draft: "
-                    "what readers see has not changed."
+                    "Reverted to the revision of %(time)s: it is a new draft, "
+                    "and what readers see has not changed."
                 )
-                % {"time": revision.created_at},
+                % {
+                    "time": date_format(
+                        timezone.localtime(revision.created_at), "DATETIME_FORMAT"
+                    )
+                },
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(

@@ -19,7 +19,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from ports.choices import StoryStatus
 from ports.editorial import signals, workflow
-from ports.editorial.revisions import story_snapshot
+from ports.editorial.revisions import same_content, story_snapshot
 from ports.languages import language_codes
 from ports.models import (
     FAQ,
@@ -167,7 +167,7 @@ def story_record_save(*, story: Story, by: User) -> StoryRevision:
         StoryStatus.PUBLISHED: story.live_revision,
         StoryStatus.SCHEDULED: story.scheduled_revision,
     }.get(story.status)
-    if approved is not None and approved.content != revision.content:
+    if approved is not None and not same_content(approved.content, revision.content):
         _move(story, StoryStatus.DRAFT, by=by, action=Action.EDIT, revision=revision)
     return revision
 

@@ -111,6 +111,18 @@ def edited_at(story) -> dict:
     return times
 
 
+def same_content(old: dict, new: dict) -> bool:
+    """
+    Whether two versions say the same to readers: edit times aside, and with
+    the parts versions saved before them lack taken as empty.
+    """
+
+    def comparable(content):
+        return {"known_uses": [], **content, "edited_at": None}
+
+    return comparable(old) == comparable(new)
+
+
 def related_ports_sql(vendor: str, content: str = "r.content") -> tuple[str, str]:
     """
     A FROM item unnesting a version's related ports (`content` is its JSON)
