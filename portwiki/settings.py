@@ -348,6 +348,19 @@ SITE_NAME = os.environ.get("SITE_NAME", "portwiki")
 # (0: none, REMOTE_ADDR is the reader). Feedback votes are counted per reader.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+# A story needs attention in a language (the admin index's "Needs attention"
+# queue) when, over the last FEEDBACK_ATTENTION_DAYS days, at least
+# FEEDBACK_ATTENTION_MIN_VOTES readers answered "Was this page helpful?" and
+# fewer than FEEDBACK_ATTENTION_SHARE percent of them said yes. The window
+# lets a story that was fixed leave the queue as new answers come in.
+FEEDBACK_ATTENTION_SHARE = env_int("FEEDBACK_ATTENTION_SHARE", 50)
+if FEEDBACK_ATTENTION_SHARE > 100:
+    raise ImproperlyConfigured(
+        f"FEEDBACK_ATTENTION_SHARE is a percentage, not {FEEDBACK_ATTENTION_SHARE}."
+    )
+FEEDBACK_ATTENTION_MIN_VOTES = env_int("FEEDBACK_ATTENTION_MIN_VOTES", 10, minimum=1)
+FEEDBACK_ATTENTION_DAYS = env_int("FEEDBACK_ATTENTION_DAYS", 90, minimum=1)
+
 # How long browsers (max-age) and shared caches (s-maxage: a CDN, Varnish,
 # the app's page cache) keep a reader page, and how long shared caches may
 # serve it stale while they fetch it again or while the site fails.

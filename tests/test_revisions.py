@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from ports.choices import StoryStatus
@@ -157,3 +160,22 @@ def test_history_compare_and_revert_in_the_admin(client):
     assert client.post(revert).status_code == 302
     story.refresh_from_db()
     assert story.title_en == "Beta" and story.revisions.count() == 3
+
+
+@pytest.mark.django_db
+@override_settings(TIME_ZONE="Europe/Berlin")
+def test_the_revert_message_names_the_revision_in_the_admin_date_format(client):
+    editor = make_user("edna", role="Editor")
+    story = make_story(8004, title="Alpha")
+    revision = actions.story_save_revision(story=story, by=editor)
+    revision.created_at = datetime.datetime(2026, 1, 15, 12, 30, tzinfo=datetime.UTC)
+    revision.save(update_fields=["created_at"])
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:ports_story_revert", args=[story.pk, revision.pk]), follow=True
+    )
+    # Berlin's local time, as the admin writes dates everywhere else.
+    assert [str(message) for message in response.context["messages"]] == [
+        "Reverted to the revision of Jan. 15, 2026, 1:30 p.m.: it is a new draft, "
+        "and what readers see has not changed."
+    ]

@@ -7,6 +7,7 @@ does for every value, and never marks them safe.
 """
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin
@@ -20,14 +21,22 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from ports.admin.mixins import LanguageSwitchMixin
-from ports.models import FeedbackPrompt, FeedbackVote
+from ports.models import FeedbackPrompt, FeedbackVote, Story
 from ports.reader.feedback import feedback_report
 from ports.registry.resources import FeedbackReportResource
 
-# The report's periods, in days (None: all time).
+# The report's periods, in days (None: all time); the admin index's "Needs
+# attention" queue links here with its own period too (report_periods()).
 PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}
 DEFAULT_PERIOD = "90"
 REPORT_PERMISSION = "ports.view_feedbackvote"
+
+
+def report_periods():
+    """The report's periods and the needs-attention window, shortest first."""
+    days = settings.FEEDBACK_ATTENTION_DAYS
+    periods = {**PERIODS, str(days): days}
+    return dict(sorted(periods.items(), key=lambda item: item[1] or float("inf")))
 
 
 @admin.register(FeedbackPrompt)
@@ -86,18 +95,41 @@ class FeedbackVoteAdmin(admin.ModelAdmin):
     def _report(self, request):
         if not request.user.has_perm(REPORT_PERMISSION):
             raise PermissionDenied
+        periods = report_periods()
         period = request.GET.get("period", DEFAULT_PERIOD)
-        if period not in PERIODS:
+        if period not in periods:
             period = DEFAULT_PERIOD
         language = request.GET.get("language", "")
         if language not in dict(settings.LANGUAGES):
             language = ""
-        days = PERIODS[period]
+        story_id = request.GET.get("story", "")
+        story = (
+            Story.objects.only("port_id", "title_en").filter(pk=int(story_id)).first()
+            if story_id.isascii() and story_id.isdigit() and len(story_id) < 12
+            else None
+        )
+        days = periods[period]
         since = timezone.now() - datetime.timedelta(days=days) if days else None
-        return period, language, feedback_report(since=since, language=language)
+        rows = feedback_report(since=since, language=language)
+        if story is not None:
+            rows = [row for row in rows if row.story_id == story.pk]
+        return period, language, story, rows
 
     def report_view(self, request):
-        period, language, rows = self._report(request)
+        period, language, story, rows = self._report(request)
+
+        def query(**changes):
+            """This report's query string, with some parameters changed."""
+            params = {
+                "period": period,
+                "language": language,
+                "story": story.pk if story else "",
+                **changes,
+            }
+            return "?" + urlencode(
+                {name: value for name, value in params.items() if value}
+            )
+
         return TemplateResponse(
             request,
             "admin/ports/feedbackvote/report.html",
@@ -107,19 +139,27 @@ class FeedbackVoteAdmin(admin.ModelAdmin):
                 "title": _("Feedback report"),
                 "rows": rows,
                 "period": period,
-                "periods": list(PERIODS),
                 "language": language,
-                "languages": settings.LANGUAGES,
-                "export_url": reverse("admin:ports_feedback_report_export")
-                + f"?period={period}&language={language}",
+                "story": story,
+                "period_links": [
+                    (value, query(period=value)) for value in report_periods()
+                ],
+                "language_links": [
+                    (code, name, query(language=code))
+                    for code, name in [("", _("all")), *settings.LANGUAGES]
+                ],
+                "all_stories_url": query(story=""),
+                "export_url": reverse("admin:ports_feedback_report_export") + query(),
             },
         )
 
     def report_export_view(self, request):
-        period, language, rows = self._report(request)
+        period, language, story, rows = self._report(request)
         dataset = FeedbackReportResource().export(rows)
         response = HttpResponse(dataset.csv, content_type="text/csv; charset=utf-8")
         suffix = f"-{language}" if language else ""
+        if story is not None:
+            suffix += f"-port{story.port_id}"
         name = f"feedback-{timezone.localdate():%Y-%m-%d}-{period}{suffix}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -133,6 +133,15 @@ class SendBackForm(StepForm):
     )
 
 
+def time_zone_note() -> str:
+    """The zone the admin's date and time fields are read in, with its offset now."""
+    offset = timezone.localtime().strftime("%z")  # "+0100"
+    return _("Times are in %(zone)s (UTC%(offset)s).") % {
+        "zone": timezone.get_current_timezone_name(),
+        "offset": f"{offset[:3]}:{offset[3:]}",
+    }
+
+
 class PublishForm(StepForm):
     field_order = ("go_live_at", "expire_at", "comment")
     go_live_at = forms.SplitDateTimeField(
@@ -149,6 +158,10 @@ class PublishForm(StepForm):
             "Optional. After this time the port's page shows its registry facts only."
         ),
     )
+
+    @property
+    def time_zone_note(self):
+        return time_zone_note()
 
     def clean(self):
         cleaned_data = super().clean()

@@ -87,6 +87,8 @@ def translation_completeness(request):
         "admin/ports/translations.html",
         {
             **admin.site.each_context(request),
+            # The matrix needs the page's whole width: a column per language.
+            "is_nav_sidebar_enabled": False,
             "title": _("Translation completeness"),
             "languages": languages.translation_languages(),
             "story_rows": story_rows,

@@ -7,12 +7,14 @@ buttons to show. A user of None is the system itself (the publish_scheduled
 command, loading demo content) and is trusted.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modeltranslation.utils import build_localized_fieldname
@@ -20,7 +22,7 @@ from modeltranslation.utils import build_localized_fieldname
 from ports.choices import StoryStatus
 from ports.editorial.markdown import footnote_numbers
 from ports.languages import SOURCE_LANGUAGE, language_codes
-from ports.models import Story, StoryTransition
+from ports.models import FeedbackVote, Story, StoryTransition
 
 Action = StoryTransition.Action
 
@@ -217,6 +219,14 @@ QUEUES = [
         VIEW_PERMISSION,
         lambda stories, user: stories.review_overdue(),
     ),
+    WorkQueue(
+        "needs_attention",
+        gettext_lazy("Needs attention: readers find these unhelpful"),
+        VIEW_PERMISSION,
+        lambda stories, user: stories.filter(
+            pk__in=FeedbackVote.objects.needing_attention().values("story_id")
+        ),
+    ),
 ]
 
 
@@ -227,13 +237,88 @@ class QueueView:
     stories: list
 
 
-def work_queues(user, *, limit=8) -> list[QueueView]:
+@dataclass(frozen=True)
+class AttentionRow:
+    """A story in one language that readers find unhelpful."""
+
+    story: Story
+    language: str
+    votes: int
+    helpful: int
+    comments: list  # (created_at, comment), newest first
+
+    @property
+    def helpful_percent(self) -> float:
+        return round(100 * self.helpful / self.votes, 1)
+
+    @property
+    def language_name(self) -> str:
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
+
+
+@dataclass(frozen=True)
+class AttentionView:
+    """The "Needs attention" queue: one row per story and language."""
+
+    queue: WorkQueue
+    count: int
+    rows: list[AttentionRow]
+    share: int
+    min_votes: int
+    days: int
+
+
+RECENT_COMMENTS = 3
+
+
+def needs_attention(*, limit=8) -> AttentionView:
+    """
+    The stories whose readers, in a language, mostly answer that the page did
+    not help (see FeedbackVote.objects.needing_attention), least helpful
+    first, each with its latest comments from the same period.
+    """
+    queue = next(queue for queue in QUEUES if queue.key == "needs_attention")
+    since = timezone.now() - datetime.timedelta(days=settings.FEEDBACK_ATTENTION_DAYS)
+    groups = FeedbackVote.objects.needing_attention(since=since)
+    first = list(groups[:limit])
+    stories = Story.objects.select_related("port").in_bulk(
+        {group["story_id"] for group in first}
+    )
+    pairs = [(group["story_id"], group["language"]) for group in first]
+    comments = FeedbackVote.objects.filter(created_at__gte=since).latest_comments(
+        pairs, per_pair=RECENT_COMMENTS
+    )
+    rows = [
+        AttentionRow(
+            story=stories[group["story_id"]],
+            language=group["language"],
+            votes=group["votes"],
+            helpful=group["helpful_votes"],
+            comments=comments[group["story_id"], group["language"]],
+        )
+        for group in first
+    ]
+    count = len(rows) if len(rows) < limit else groups.count()
+    return AttentionView(
+        queue,
+        count,
+        rows,
+        share=settings.FEEDBACK_ATTENTION_SHARE,
+        min_votes=settings.FEEDBACK_ATTENTION_MIN_VOTES,
+        days=settings.FEEDBACK_ATTENTION_DAYS,
+    )
+
+
+def work_queues(user, *, limit=8) -> list[QueueView | AttentionView]:
     """The work queues this user can act on, each with its first stories."""
     if not can_view(user):
         return []
     views = []
     for queue in QUEUES:
         if not user.has_perm(queue.permission):
+            continue
+        if queue.key == "needs_attention":
+            views.append(needs_attention(limit=limit))
             continue
         stories = queue.filter(Story.objects.select_related("port"), user).order_by(
             "updated_at", "pk"

@@ -1,8 +1,11 @@
 """Readers' answers to "Was this page helpful?" and the prompt that asks it."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, FloatField, Max, Q, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +36,82 @@ class FeedbackPrompt(TranslationEdits):
         return self.key
 
 
+class FeedbackVoteQuerySet(models.QuerySet):
+    def per_story_language(self):
+        """
+        One row per story and language readers answered on: votes,
+        helpful_votes and last_vote. Answers on pages without a story are left
+        out: there is nothing to edit.
+        """
+        return (
+            self.filter(story__isnull=False)
+            .values("story_id", "language")
+            .annotate(
+                votes=Count("pk"),
+                helpful_votes=Count("pk", filter=Q(helpful=True)),
+                last_vote=Max("created_at"),
+            )
+            .order_by()
+        )
+
+    def needing_attention(self, *, share=None, min_votes=None, since=None):
+        """
+        The stories (per language) readers find unhelpful: at least min_votes
+        answers since the given time, fewer than share percent of them "yes";
+        least helpful first. The defaults are the FEEDBACK_ATTENTION_* settings.
+        """
+        share = settings.FEEDBACK_ATTENTION_SHARE if share is None else share
+        if min_votes is None:
+            min_votes = settings.FEEDBACK_ATTENTION_MIN_VOTES
+        if since is None:
+            since = timezone.now() - datetime.timedelta(
+                days=settings.FEEDBACK_ATTENTION_DAYS
+            )
+        # Whole numbers on both sides, so a share exactly at the threshold is
+        # never below it by a rounding error.
+        return (
+            self.filter(created_at__gte=since)
+            .per_story_language()
+            .alias(shortfall=F("votes") * share - F("helpful_votes") * 100)
+            .filter(votes__gte=min_votes, shortfall__gt=0)
+            .order_by(
+                Cast("helpful_votes", FloatField()) / F("votes"),
+                "-votes",
+                "story_id",
+                "language",
+            )
+        )
+
+    def latest_comments(self, pairs, *, per_pair=3):
+        """
+        The newest comments on each (story id, language) pair, at most
+        per_pair each, as {pair: [(created_at, comment), …]}; in one query.
+        """
+        if not pairs:
+            return {}
+        which = Q()
+        for story_id, language in pairs:
+            which |= Q(story_id=story_id, language=language)
+        rows = (
+            self.filter(which)
+            .exclude(comment="")
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("story_id"), F("language")],
+                    order_by=[F("created_at").desc(), F("pk").desc()],
+                )
+            )
+            .filter(rank__lte=per_pair)
+            .order_by("-created_at", "-pk")
+            .values_list("story_id", "language", "created_at", "comment")
+        )
+        comments = {pair: [] for pair in pairs}
+        for story_id, language, created_at, comment in rows:
+            comments[story_id, language].append((created_at, comment))
+        return comments
+
+
 class FeedbackVote(models.Model):
     """One reader's answer to the prompt on one port page."""
 
@@ -58,6 +137,8 @@ class FeedbackVote(models.Model):
     client_hash = models.CharField(max_length=64, blank=True, editable=False)
     day = models.DateField(_("day"), default=timezone.localdate)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = FeedbackVoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
