@@ -5,10 +5,11 @@ Who may do what is decided by ports.editorial.workflow and enforced by
 ports.editorial.actions; this module only shows it and routes requests there.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -232,7 +233,12 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
     list_select_related = ("port",)
     search_fields = ("=port__number", "title_en", "title")
     search_help_text = _("Port number, title, or a service name from the registry.")
-    filter_horizontal = ("authors",)
+    # Authors as checkboxes: the admin's two-box filter widget names its
+    # search boxes with aria-label on an element without a role, which
+    # screen readers ignore (axe: aria-prohibited-attr).
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
     inlines = [CitationInline, FAQInline, RelatedPortInline, KnownUseInline]
     readonly_fields = (
         "status",
