@@ -34,6 +34,8 @@ setup-run: $(VENV)/.installed-run
 	DEBUG=true $(MANAGE) compile_translations
 	DEBUG=true $(MANAGE) migrate --noinput
 	DEBUG=true $(MANAGE) load_demo
+	@# A registry file to load over the demo's few rows: IANA's whole registry.
+	@if [ -n "$(REGISTRY)" ]; then DEBUG=true $(MANAGE) import_registry "$(REGISTRY)"; fi
 	DEBUG=true $(MANAGE) ensure_local_editor --address $(HOST):$(PORT)
 
 run: setup-run
