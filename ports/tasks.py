@@ -50,7 +50,9 @@ def registry_import(
     Apply a previewed registry file, only if the file and the registry are
     still what was previewed. Returns the outcome: "applied" (with the import
     run), "outdated" (the registry changed: the file stays stored for a new
-    preview) or "refused" (nothing was imported).
+    preview) or "refused" (nothing was imported; with the import run that
+    records the refusal when the file itself was refused, none when the
+    stored file is gone or not the one previewed).
     """
     storage = stored_registry_file(stored_name)
     try:
@@ -82,7 +84,14 @@ def registry_import(
         return {"outcome": "outdated", "message": str(outdated)}
     except importing.ImportRefused as refused:
         storage.remove()
-        return {"outcome": "refused", "message": str(refused)}
+        run = importing.record_refused(
+            file_name=file_name,
+            reason=str(refused),
+            sha256=sha256,
+            invalid=refused.invalid,
+            user=_user(user_id),
+        )
+        return {"outcome": "refused", "message": str(refused), "run": run.pk}
     storage.remove()
     if user_id is not None:
         LogEntry.objects.log_actions(

@@ -1,6 +1,8 @@
 """The admin's import page: upload → preview → confirm, through the test client."""
 
 import csv
+import hashlib
+import html
 import os
 import re
 import time
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.django_db
 IMPORT_URL = "/admin/ports/assignment/import/"
 CONFIRM_URL = "/admin/ports/assignment/process_import/"
 CHANGELIST_URL = "/admin/ports/assignment/"
+RUNS_URL = "/admin/ports/importrun/"
 
 FIRST = registry_csv(
     ["http", "80", "tcp", "World Wide Web HTTP", "[Tim_Berners_Lee]"],
@@ -60,7 +63,7 @@ def staff(*codenames, username="editor"):
 
 @pytest.fixture
 def importer(client):
-    user = staff("import_assignment", "view_assignment")
+    user = staff("import_assignment", "view_assignment", "view_importrun")
     client.force_login(user)
     return user
 
@@ -80,6 +83,14 @@ def upload(client, data, name="service-names-port-numbers.csv", **fields):
 def confirm_data(response):
     form = response.context["confirm_form"]
     return {name: form[name].value() for name in form.fields}
+
+
+def applied(response):
+    """The confirmation's answer: the status page, saying the import is done."""
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/ports/assignment/import_status.html"
+    assert 'data-status="SUCCESSFUL"' in response.text
+    return response
 
 
 def preview_and_confirm(client, data, **fields):
@@ -127,9 +138,7 @@ def test_confirm_applies_exactly_what_was_previewed(client, importer, media_root
     importing.import_registry(FIRST, file_name="first.csv")
     preview = upload(client, SECOND, name="second.csv")
     assert len(stored_files(media_root)) == 1
-    response = client.post(CONFIRM_URL, confirm_data(preview))
-    assert response.status_code == 302
-    assert response.url == CHANGELIST_URL
+    response = applied(client.post(CONFIRM_URL, confirm_data(preview)))
 
     run = ImportRun.objects.latest("started_at")
     assert (run.file_name, run.started_by, run.outcome) == (
@@ -168,10 +177,28 @@ def test_confirm_applies_exactly_what_was_previewed(client, importer, media_root
     assert entry.object_id == str(run.pk)
     assert "second.csv" in entry.change_message
     assert "new=1 changed=1 unchanged=2 withdrawn=1 invalid=0" in entry.change_message
+    # The page and its message link to the import run.
+    run_url = f"{RUNS_URL}{run.pk}/change/"
+    assert (
+        f'<a class="button" id="import-run-link" href="{run_url}">'
+        f"See import run {run.pk}</a>"
+    ) in response.text
     messages = [str(m) for m in response.wsgi_request._messages]
     assert messages == [
-        f"Imported second.csv as import run {run.pk}: "
+        f'Imported second.csv as <a href="{run_url}">import run {run.pk}</a>: '
         "new=1 changed=1 unchanged=2 withdrawn=1 invalid=0."
+    ]
+    assert client.get(run_url).status_code == 200
+
+
+def test_without_access_to_import_runs_the_outcome_names_the_run_unlinked(client):
+    client.force_login(staff("import_assignment", "view_assignment"))
+    response = applied(client.post(CONFIRM_URL, confirm_data(upload(client, FIRST))))
+    run = ImportRun.objects.get()
+    assert RUNS_URL not in response.text
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        f"Imported service-names-port-numbers.csv as import run {run.pk}: "
+        "new=4 changed=0 unchanged=0 withdrawn=0 invalid=0."
     ]
 
 
@@ -199,8 +226,7 @@ def test_confirm_is_refused_when_the_registry_changed_since_the_preview(
     fresh = response.context["plan"]
     assert fresh.counts["changed"] == 1
     assert fresh.changed[0].fields["assignee"] == ["[Someone_Else]", "[IESG]"]
-    applied = client.post(CONFIRM_URL, confirm_data(response))
-    assert applied.status_code == 302
+    applied(client.post(CONFIRM_URL, confirm_data(response)))
     assert (
         Assignment.objects.get(service_name="http", transport="tcp").assignee
         == "[IESG]"
@@ -232,7 +258,7 @@ def test_previews_never_confirmed_are_cleared_after_a_day(client, importer, medi
 def test_confirming_twice_imports_once(client, importer):
     preview = upload(client, FIRST)
     data = confirm_data(preview)
-    assert client.post(CONFIRM_URL, data).status_code == 302
+    applied(client.post(CONFIRM_URL, data))
     second = client.post(CONFIRM_URL, data, follow=True)
     assert "no longer available" in second.content.decode()
     assert ImportRun.objects.count() == 1
@@ -263,6 +289,19 @@ def test_invalid_rows_refuse_the_file_and_are_listed(client, importer, media_roo
     ]
     assert not Assignment.objects.exists()
     assert stored_files(media_root) == []
+    # The refusal is on record, with each problem.
+    run = ImportRun.objects.get()
+    assert (run.outcome, run.invalid_count) == ("refused", 4)
+    assert run.message.splitlines() == [
+        "4 invalid row(s); nothing was imported. "
+        "Fix them, or import the valid rows only (--skip-invalid).",
+        "  line 3, Port Number 'abc': not a port number or range "
+        "(expected 80 or 6000-6063)",
+        "  line 4, Port Number '70000': 70000 is outside 0–65535",
+        "  line 5, Port Number '10-5': the range's first port is above its last",
+        "  line 6, Registration Date '2024-02-30': "
+        "not a real date (day is out of range for month)",
+    ]
 
 
 def test_skip_invalid_checkbox_imports_the_valid_rows(client, importer):
@@ -271,8 +310,7 @@ def test_skip_invalid_checkbox_imports_the_valid_rows(client, importer):
     html = preview.content.decode()
     assert "The invalid rows listed below are skipped." in html
     assert "<td><code>abc</code></td>" in html
-    response = client.post(CONFIRM_URL, confirm_data(preview))
-    assert response.status_code == 302
+    applied(client.post(CONFIRM_URL, confirm_data(preview)))
     assert list(Assignment.objects.values_list("service_name", flat=True)) == ["ok"]
     run = ImportRun.objects.get()
     assert run.invalid_count == 1
@@ -289,11 +327,27 @@ def test_skip_invalid_checkbox_imports_the_valid_rows(client, importer):
     ],
 )
 def test_files_that_are_not_a_registry_csv_are_refused(client, importer, data, message):
-    response = upload(client, data)
+    response = upload(client, data, name="upload.csv")
     assert response.status_code == 200
     assert message in response.content.decode()
     assert "confirm_form" not in response.context
-    assert not ImportRun.objects.exists()
+    assert not Assignment.objects.exists()
+    # Recorded as a refused import run, with the reason the editor was shown,
+    # and the page links to it.
+    run = ImportRun.objects.get()
+    assert (run.file_name, run.outcome, run.started_by) == (
+        "upload.csv",
+        "refused",
+        importer,
+    )
+    assert message in run.message
+    assert run.message.splitlines()[0] in html.unescape(response.text)
+    assert run.finished_at is not None
+    assert run.sha256 == (hashlib.sha256(data).hexdigest() if data else "")
+    assert (
+        f'This refusal is recorded as <a href="{RUNS_URL}{run.pk}/change/">'
+        f"import run {run.pk}</a>"
+    ) in response.text
 
 
 def test_uploads_over_the_limit_are_refused_before_parsing(
@@ -307,7 +361,47 @@ def test_uploads_over_the_limit_are_refused_before_parsing(
         response.content.decode()
     )
     assert parsed == []
-    assert not ImportRun.objects.exists()
+    run = ImportRun.objects.get()
+    assert run.outcome == "refused"
+    assert run.message == (
+        f"The file is {len(FIRST):,} bytes; the limit is 100 bytes "
+        "(REGISTRY_UPLOAD_MAX_BYTES). Nothing was imported."
+    )
+
+
+def test_a_wrong_header_is_refused_naming_the_columns_the_file_had(client, importer):
+    response = upload(client, b"Name;Port;Protocol\r\nhttp;80;tcp\r\n")
+    [error] = response.context["form"].errors["import_file"]
+    assert error == (
+        "This is not IANA's service-names-port-numbers.csv: missing column(s) "
+        "Service Name, Port Number, Transport Protocol, Description, Assignee, "
+        "Contact, Registration Date, Modification Date, Reference, Service Code, "
+        "Unauthorized Use Reported, Assignment Notes. "
+        "This file's columns are: 'Name;Port;Protocol'. Is it comma-separated? "
+        "Nothing was imported."
+    )
+    assert ImportRun.objects.get().message == error
+
+
+def test_refused_runs_are_listed_with_their_reason_and_filtered_by_outcome(
+    client, importer
+):
+    importing.import_registry(FIRST, file_name="first.csv")
+    upload(client, b"port,name\r\n80,http\r\n", name="wrong.csv")
+    listed = client.get(RUNS_URL, {"outcome__exact": "refused"})
+    assert listed.status_code == 200
+    body = re.search(
+        r'<table id="result_list">.*?<tbody>(.*?)</tbody>', listed.text, re.S
+    )
+    [row] = re.findall(r"<tr.*?</tr>", body.group(1), re.S)
+    assert "wrong.csv" in row
+    assert (
+        '<td class="field-reason">This is not IANA&#x27;s '
+        "service-names-port-numbers.csv: missing column(s) Service Name, "
+    ) in row
+    assert "first.csv" not in listed.text
+    everything = client.get(RUNS_URL)
+    assert "first.csv" in everything.text and "wrong.csv" in everything.text
 
 
 def test_same_file_again_shows_no_changes_and_offers_no_confirmation(client, importer):
@@ -385,6 +479,5 @@ def test_first_import_of_a_whole_file_lists_a_bounded_number_of_new_rows(
     assert f'data-count="new">{records}<' in html
     assert len(response.content) < 300_000
     assert f"…and {records - 500} more new rows, not listed." in html
-    applied = client.post(CONFIRM_URL, confirm_data(response))
-    assert applied.status_code == 302
+    applied(client.post(CONFIRM_URL, confirm_data(response)))
     assert Assignment.objects.count() == records

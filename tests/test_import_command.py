@@ -1,5 +1,6 @@
 """`manage.py import_registry FILE [--dry-run] [--skip-invalid] [--json]`."""
 
+import hashlib
 import io
 import json
 import os
@@ -112,13 +113,22 @@ def test_invalid_rows_refuse_the_file_with_line_column_value_and_reason(registry
         "2 invalid row(s); nothing was imported. "
         "Fix them, or import the valid rows only (--skip-invalid)."
     )
+    refused = ImportRun.objects.get()
     assert err.getvalue().splitlines() == [
         "invalid line 5, Port Number 'abc': not a port number or range "
         "(expected 80 or 6000-6063)",
         "invalid line 6, Registration Date 'x': "
         "not a date (expected YYYY-MM or YYYY-MM-DD)",
+        f"Import run {refused.pk} recorded (Refused).",
     ]
     assert not Assignment.objects.exists()
+    assert (refused.outcome, refused.invalid_count) == ("refused", 2)
+    assert refused.message.splitlines() == [
+        str(error.value),
+        "  line 5, Port Number 'abc': not a port number or range "
+        "(expected 80 or 6000-6063)",
+        "  line 6, Registration Date 'x': not a date (expected YYYY-MM or YYYY-MM-DD)",
+    ]
 
 
 def test_refusal_as_json(registry_file):
@@ -131,6 +141,7 @@ def test_refusal_as_json(registry_file):
             stdout=out,
         )
     result = json.loads(out.getvalue())
+    assert (result["id"], result["outcome"]) == (ImportRun.objects.get().pk, "refused")
     assert result["invalid_rows"] == [
         {
             "line": 2,
@@ -170,6 +181,28 @@ def test_files_that_are_not_a_registry_csv_are_refused(tmp_path, content, messag
     assert message in str(error.value)
     assert str(error.value).endswith("Nothing was imported.")
     assert error.value.returncode == 1
+    # Recorded as a refused import run, with the reason; nothing else.
+    refused = ImportRun.objects.get()
+    assert (
+        refused.file_name,
+        refused.outcome,
+        refused.message,
+        refused.started_by,
+    ) == (
+        "upload.csv",
+        "refused",
+        str(error.value),
+        None,
+    )
+    assert refused.sha256 == hashlib.sha256(content).hexdigest()
+    assert not Assignment.objects.exists()
+
+
+def test_a_refused_dry_run_records_nothing(tmp_path):
+    path = tmp_path / "upload.csv"
+    path.write_bytes(b"name,port\r\nhttp,80\r\n")
+    with pytest.raises(CommandError, match="This file's columns are: 'name', 'port'."):
+        run(path, "--dry-run")
     assert not ImportRun.objects.exists()
 
 
@@ -191,6 +224,10 @@ def test_file_over_the_limit_is_refused_before_reading(
     ):
         run(path)
     assert not Assignment.objects.exists()
+    # Refused unread: recorded without a checksum.
+    refused = ImportRun.objects.get()
+    assert (refused.outcome, refused.sha256) == ("refused", "")
+    assert "the limit is 10 bytes" in refused.message
 
 
 def test_progress_bar_only_on_a_terminal(registry_file):

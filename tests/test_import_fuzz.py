@@ -292,4 +292,8 @@ def test_command_refuses_broken_files_with_a_message(db, tmp_path, data, message
     with pytest.raises(CommandError) as refused:
         call_command("import_registry", str(path), stdout=io.StringIO())
     assert message.lower() in str(refused.value).lower()
+    # Only the refusal is recorded: an import run saying why.
+    recorded = ImportRun.objects.get(outcome=ImportRun.Outcome.REFUSED)
+    assert recorded.message.startswith(str(refused.value))
+    recorded.delete()
     assert registry_state() == before

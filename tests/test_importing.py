@@ -215,6 +215,66 @@ def test_oversized_file_is_refused_before_parsing(settings, monkeypatch):
     assert not Assignment.objects.exists()
 
 
+COLUMNS = [
+    "Service Name",
+    "Port Number",
+    "Transport Protocol",
+    "Description",
+    "Assignee",
+    "Contact",
+    "Registration Date",
+    "Modification Date",
+    "Reference",
+    "Service Code",
+    "Unauthorized Use Reported",
+    "Assignment Notes",
+]
+
+
+def refusal(data):
+    with pytest.raises(importing.ImportRefused) as refused:
+        importing.plan_import(data, file_name="wrong.csv")
+    return str(refused.value)
+
+
+def test_a_wrong_header_is_refused_naming_the_columns_the_file_had():
+    message = refusal(b"Port,Service,Protocol\r\n80,http,tcp\r\n")
+    assert message == (
+        "This is not IANA's service-names-port-numbers.csv: missing column(s) "
+        + ", ".join(COLUMNS)
+        + ". This file's columns are: 'Port', 'Service', 'Protocol'. "
+        "Nothing was imported."
+    )
+    repeated = refusal(registry_csv(header=[*COLUMNS, "service name"]))
+    assert "repeated column(s) Service Name. This file's columns are: " in repeated
+    assert "'Assignment Notes', 'service name'. Nothing was imported." in repeated
+    assert refusal(b"\r\nhttp,80\r\n").endswith(
+        "This file's first line has no column titles. Nothing was imported."
+    )
+
+
+def test_a_wide_garbage_header_is_quoted_in_part():
+    """The first 13 titles, each cut to 40 characters, then how many more."""
+    long_title = "x" * 5000
+    header = ["a\nb", long_title, *(f"c{number}" for number in range(498))]
+    message = refusal(registry_csv(header=header))
+    shown = message.split("This file's columns are: ", 1)[1]
+    assert shown == (
+        "'a\\nb', '"
+        + "x" * 39
+        + "…', "
+        + ", ".join(f"'c{number}'" for number in range(11))
+        + " and 487 more. Nothing was imported."
+    )
+    assert len(message) < 700
+    extra = refusal(registry_csv(header=[*COLUMNS, *(f"e{n}" for n in range(20))]))
+    assert extra.endswith(
+        "unexpected column(s) "
+        + ", ".join(f"'e{number}'" for number in range(13))
+        + " and 7 more. Nothing was imported."
+    )
+
+
 def test_failed_import_leaves_the_database_unchanged(monkeypatch):
     import_rows(BASE)
     before = state()

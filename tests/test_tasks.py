@@ -48,7 +48,7 @@ def importer(client):
     user.user_permissions.set(
         Permission.objects.filter(
             content_type__app_label="ports",
-            codename__in=["import_assignment", "view_assignment"],
+            codename__in=["import_assignment", "view_assignment", "view_importrun"],
         )
     )
     client.force_login(user)
@@ -90,15 +90,39 @@ def test_confirming_queues_the_import_and_the_status_page_reports_it(
     assert waiting.status_code == 200
     assert 'data-status="READY"' in waiting.text
     assert "registry.csv is queued for import" in waiting.text
-    assert '<meta http-equiv="refresh"' in waiting.text
+    # Reloaded by a refresh without JavaScript; polled by its script with it.
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in (
+        waiting.text
+    )
+    assert '<script src="/static/js/registry-import.js" defer>' in waiting.text
+    progress_url = f"{status_url}progress/"
+    assert f'data-progress-url="{progress_url}"' in waiting.text
+    assert client.get(progress_url).json() == {
+        "status": "READY",
+        "finished": False,
+        "text": "registry.csv is queued for import; "
+        "the task worker will start it shortly.",
+        "done": None,
+        "total": None,
+        "progress_text": "",
+    }
 
     run_worker()
 
-    done = client.get(status_url, follow=True)
+    assert client.get(progress_url).json()["finished"] is True
+    done = client.get(status_url)
     run = ImportRun.objects.get()
     assert run.outcome == ImportRun.Outcome.APPLIED and run.new_count == 2
-    assert done.redirect_chain[0][0] == "/admin/ports/assignment/"
-    assert f"Imported registry.csv as import run {run.pk}" in done.text
+    # The status page says it is done, and links to the import run.
+    assert done.status_code == 200
+    assert 'data-status="SUCCESSFUL"' in done.text
+    assert "data-progress-url" not in done.text and "refresh" not in done.text
+    run_url = f"/admin/ports/importrun/{run.pk}/change/"
+    assert f'id="import-run-link" href="{run_url}"' in done.text
+    assert (
+        f'Imported registry.csv as <a href="{run_url}">import run {run.pk}</a>: '
+        "new=2 changed=0 unchanged=0 withdrawn=0 invalid=0."
+    ) in done.text
     assert LogEntry.objects.filter(object_id=str(run.pk), user=importer).exists()
     # The previewed file is gone from shared storage once applied.
     assert stored_files(settings) == []
@@ -130,8 +154,37 @@ def test_a_changed_stored_file_is_refused_by_the_task(client, importer, settings
     assert not Assignment.objects.exists()
 
 
+def test_a_file_the_task_refuses_is_recorded_as_a_refused_run(
+    client, importer, settings
+):
+    confirm = client.post(CONFIRM_URL, preview(client, FILE))
+    # The limit is lowered between the preview and the worker's turn.
+    settings.REGISTRY_UPLOAD_MAX_BYTES = 10
+    run_worker()
+    refused = client.get(confirm["Location"], follow=True)
+    run = ImportRun.objects.get()
+    assert (run.outcome, run.file_name, run.started_by) == (
+        "refused",
+        "registry.csv",
+        importer,
+    )
+    assert run.message == (
+        f"The file is {len(FILE):,} bytes; the limit is 10 bytes "
+        "(REGISTRY_UPLOAD_MAX_BYTES). Nothing was imported."
+    )
+    assert (
+        f'Recorded as <a href="/admin/ports/importrun/{run.pk}/change/">'
+        f"import run {run.pk}</a>."
+    ) in refused.text
+    assert not Assignment.objects.exists()
+
+
 def test_an_unknown_import_is_a_404(client, importer):
     assert client.get("/admin/ports/assignment/import/status/nope/").status_code == 404
+    assert (
+        client.get("/admin/ports/assignment/import/status/nope/progress/").status_code
+        == 404
+    )
 
 
 def test_the_status_page_needs_the_import_permission(client, importer):
@@ -139,6 +192,7 @@ def test_the_status_page_needs_the_import_permission(client, importer):
     other = Client()
     other.force_login(User.objects.create_user("viewer", password="x", is_staff=True))
     assert other.get(confirm["Location"]).status_code == 403
+    assert other.get(f"{confirm['Location']}progress/").status_code == 403
 
 
 def test_progress_is_reported_while_the_import_runs(client, importer):
@@ -150,6 +204,13 @@ def test_progress_is_reported_while_the_import_runs(client, importer):
     assert tasks.import_progress(result_id) == (500, 2000)
     page = client.get(confirm["Location"])
     assert "500 of 2000 rows written" in page.text
+    assert '<progress id="import-progress" max="2000" value="500"' in page.text
+    polled = client.get(f"{confirm['Location']}progress/").json()
+    assert (polled["done"], polled["total"], polled["progress_text"]) == (
+        500,
+        2000,
+        "500 of 2000 rows written.",
+    )
 
 
 def test_warming_fills_the_page_cache_readers_hit():

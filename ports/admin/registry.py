@@ -10,7 +10,14 @@ The import page is django-import-export's, with its two steps replaced:
 the upload is previewed by ports.registry.importing (counts first, then the changed,
 withdrawn and invalid rows), and the confirmation queues a task
 (ports.tasks.registry_import) that applies that plan only if the stored file
-and the registry are still what was previewed; a status page follows it.
+and the registry are still what was previewed; a status page follows it and,
+once it is done, links to its import run. A file the import refuses is
+recorded as a refused import run, with the reason the editor is shown.
+
+The upload's progress is shown by static/js/registry-import.js, which sends
+the file itself and shows the preview it gets back; previewing the whole
+registry takes the server well under a second, so the wait worth showing is
+the upload's. The status page polls the task's progress from that script.
 """
 
 import datetime
@@ -20,13 +27,16 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.tasks import TaskResultStatus
 from django.tasks.exceptions import TaskResultDoesNotExist
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportModelAdmin
@@ -111,12 +121,18 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
         return super().get_export_queryset(request).current()
 
     def get_urls(self):
+        info = self.get_model_info()
         status = path(
             "import/status/<str:result_id>/",
             self.admin_site.admin_view(self.import_status_view),
-            name="{}_{}_import_status".format(*self.get_model_info()),
+            name="{}_{}_import_status".format(*info),
         )
-        return [status, *super().get_urls()]
+        progress = path(
+            "import/status/<str:result_id>/progress/",
+            self.admin_site.admin_view(self.import_progress_view),
+            name="{}_{}_import_progress".format(*info),
+        )
+        return [status, progress, *super().get_urls()]
 
     def import_action(self, request, **kwargs):
         """Upload → preview: plan the import, store the file, show the plan."""
@@ -135,9 +151,28 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
             except importing.ImportRefused as refused:
                 form.add_error("import_file", str(refused))
                 context.update(_invalid_rows(refused.invalid))
+                run = importing.record_refused(
+                    file_name=upload.name,
+                    reason=str(refused),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    invalid=refused.invalid,
+                    user=request.user,
+                )
+                context.update(self._refused_run_context(request, run))
             else:
                 stored_name = self._store(data) if plan.has_changes else ""
                 context.update(self._preview_context(plan, stored_name))
+        elif request.method == "POST" and form.has_error("import_file"):
+            # A file refused by the form itself (empty, or over the limit):
+            # recorded too, unread, if a file was sent at all.
+            upload = request.FILES.get("import_file")
+            if upload is not None:
+                run = importing.record_refused(
+                    file_name=upload.name,
+                    reason=" ".join(form.errors["import_file"]),
+                    user=request.user,
+                )
+                context.update(self._refused_run_context(request, run))
         return self._import_response(request, form, context)
 
     @method_decorator(require_POST)
@@ -180,33 +215,41 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
         """A queued import: its progress while it runs, its outcome once done."""
         if not self.has_import_permission(request):
             raise PermissionDenied
+        return self._import_result(request, self._task_result(result_id))
+
+    def import_progress_view(self, request, result_id):
+        """A queued import's progress, polled by the status page's script."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        result = self._task_result(result_id)
+        progress = tasks.import_progress(result.id)
+        return JsonResponse(
+            {
+                "status": result.status,
+                "finished": result.is_finished,
+                "text": _status_text(result),
+                "done": progress[0] if progress else None,
+                "total": progress[1] if progress else None,
+                "progress_text": _progress_text(progress),
+            }
+        )
+
+    def _task_result(self, result_id):
         try:
-            result = tasks.registry_import.get_result(result_id)
+            return tasks.registry_import.get_result(result_id)
         except (TaskResultDoesNotExist, ValueError, ValidationError):
             raise Http404("No such import.") from None
-        return self._import_result(request, result)
 
     def _import_result(self, request, result):
+        status_url = reverse(
+            "admin:ports_assignment_import_status",
+            args=[result.id],
+            current_app=self.admin_site.name,
+        )
         if not result.is_finished:
-            status_url = reverse(
-                "admin:ports_assignment_import_status",
-                args=[result.id],
-                current_app=self.admin_site.name,
-            )
             if request.method == "POST":
                 return HttpResponseRedirect(status_url)
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("Importing the registry file"),
-                "opts": self.model._meta,
-                "result": result,
-                "file_name": result.kwargs["file_name"],
-                "progress": tasks.import_progress(result.id),
-            }
-            request.current_app = self.admin_site.name
-            return TemplateResponse(
-                request, "admin/ports/assignment/import_status.html", context
-            )
+            return self._status_response(request, result)
         file_name = result.kwargs["file_name"]
         if result.status != TaskResultStatus.SUCCESSFUL:
             messages.error(
@@ -224,18 +267,78 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
         if outcome["outcome"] == "outdated":
             return self._preview_again(request, result, outcome["message"])
         if outcome["outcome"] == "refused":
-            messages.error(request, outcome["message"])
+            message = outcome["message"]
+            if outcome.get("run"):
+                message = format_html(
+                    gettext("{reason} Recorded as {run}."),
+                    reason=message,
+                    run=self._import_run_link(request, outcome["run"]),
+                )
+            messages.error(request, message)
             return self._redirect_to_import()
+        # Applied: the status page says so and links to the import run. A
+        # backend that cannot look a result up again (ImmediateBackend, in
+        # development) finished within the confirmation: its answer is that page.
+        if (
+            request.method == "POST"
+            and tasks.registry_import.get_backend().supports_get_result
+        ):
+            return HttpResponseRedirect(status_url)
         messages.success(
             request,
-            _("Imported %(file)s as import run %(id)s: %(summary)s.")
-            % {"file": file_name, "id": outcome["run"], "summary": outcome["summary"]},
+            format_html(
+                gettext("Imported {file} as {run}: {summary}."),
+                file=file_name,
+                run=self._import_run_link(request, outcome["run"]),
+                summary=outcome["summary"],
+            ),
         )
-        return HttpResponseRedirect(
-            reverse(
-                "admin:ports_assignment_changelist", current_app=self.admin_site.name
-            )
+        return self._status_response(
+            request,
+            result,
+            run=outcome["run"],
+            run_url=self._import_run_url(request, outcome["run"]),
         )
+
+    def _status_response(self, request, result, **extra):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Registry file imported")
+            if result.is_finished
+            else _("Importing the registry file"),
+            "opts": self.model._meta,
+            "result": result,
+            "status_text": _status_text(result),
+            "progress": tasks.import_progress(result.id),
+            **extra,
+        }
+        context["progress_text"] = _progress_text(context["progress"])
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/ports/assignment/import_status.html", context
+        )
+
+    def _import_run_url(self, request, run_id):
+        """The import run's admin page, if this editor may see import runs."""
+        run_admin = self.admin_site.get_model_admin(ImportRun)
+        if not run_admin.has_view_permission(request):
+            return None
+        return reverse(
+            "admin:ports_importrun_change",
+            args=[run_id],
+            current_app=self.admin_site.name,
+        )
+
+    def _import_run_link(self, request, run_id):
+        label = gettext("import run %(id)s") % {"id": run_id}
+        url = self._import_run_url(request, run_id)
+        return format_html('<a href="{}">{}</a>', url, label) if url else label
+
+    def _refused_run_context(self, request, run):
+        return {
+            "refused_run": run,
+            "refused_run_url": self._import_run_url(request, run.pk),
+        }
 
     def _preview_again(self, request, result, message):
         """The registry changed since the preview: show what the file does now."""
@@ -365,6 +468,26 @@ def _field_differences(change):
     ]
 
 
+def _status_text(result):
+    file_name = result.kwargs["file_name"]
+    if result.is_finished:
+        return gettext("%(file)s is imported.") % {"file": file_name}
+    if result.status == TaskResultStatus.RUNNING:
+        return gettext("Importing %(file)s…") % {"file": file_name}
+    return gettext(
+        "%(file)s is queued for import; the task worker will start it shortly."
+    ) % {"file": file_name}
+
+
+def _progress_text(progress):
+    if not progress:
+        return ""
+    return gettext("%(done)s of %(total)s rows written.") % {
+        "done": progress[0],
+        "total": progress[1],
+    }
+
+
 def _invalid_rows(invalid):
     return {
         "invalid_rows": invalid[:PREVIEW_LIMIT],
@@ -379,6 +502,7 @@ class ImportRunAdmin(HistoryAdminMixin, admin.ModelAdmin):
         "started_at",
         "started_by",
         "outcome",
+        "reason",
         "new_count",
         "changed_count",
         "unchanged_count",
@@ -388,6 +512,16 @@ class ImportRunAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_filter = ("outcome",)
     search_fields = ("file_name", "sha256")
     date_hierarchy = "started_at"
+
+    class Media:
+        css = {"all": ("css/admin-registry.css",)}
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj):
+        """A refused run's reason, as the editor was told; its page has all of it."""
+        if obj.outcome != ImportRun.Outcome.REFUSED:
+            return ""
+        return Truncator(obj.message.split("\n", 1)[0]).chars(120)
 
 
 @admin.register(RegistryChange)

@@ -73,6 +73,10 @@ VALUE_FIELDS = (
 )
 
 SERVICE_NAME_MAX = 255
+# How much of a refused header its message quotes: one more title than the
+# registry has columns, so a file with one column too many is shown whole.
+HEADER_SHOWN = len(COLUMNS) + 1
+HEADER_TITLE_MAX = 40
 TRANSPORTS = frozenset(Transport.values)
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
@@ -290,7 +294,8 @@ def read_header(header: list[str]) -> list[str]:
         raise RegistryFileError(
             "This is not IANA's service-names-port-numbers.csv: missing column(s) "
             + ", ".join(missing)
-            + "."
+            + ". "
+            + header_columns(header)
             + hint
         )
     repeated = sorted(
@@ -300,7 +305,8 @@ def read_header(header: list[str]) -> list[str]:
         raise RegistryFileError(
             "This is not IANA's service-names-port-numbers.csv: repeated column(s) "
             + ", ".join(repeated)
-            + "."
+            + ". "
+            + header_columns(header)
         )
     if len(names) != len(COLUMNS):
         unknown = [
@@ -308,10 +314,36 @@ def read_header(header: list[str]) -> list[str]:
         ]
         raise RegistryFileError(
             "This is not IANA's service-names-port-numbers.csv: unexpected column(s) "
-            + ", ".join(repr(title) for title in unknown)
+            + _quoted_titles(unknown)
             + "."
         )
     return names
+
+
+def header_columns(header: list[str]) -> str:
+    """
+    The columns a refused file had, for its message: "This file's columns
+    are: 'name', 'port'." A header that is really a line of data, or binary,
+    is cut to its first HEADER_SHOWN titles of HEADER_TITLE_MAX characters.
+    """
+    if not any(title.strip() for title in header):
+        return "This file's first line has no column titles."
+    return f"This file's columns are: {_quoted_titles(header)}."
+
+
+def _quoted_titles(titles: list[str]) -> str:
+    shown = []
+    for title in titles[:HEADER_SHOWN]:
+        title = title.strip()
+        if len(title) > HEADER_TITLE_MAX:
+            title = title[: HEADER_TITLE_MAX - 1] + "…"
+        # Quoted as Python does, which shows an empty title and escapes line
+        # breaks and other control characters.
+        shown.append(repr(title))
+    text = ", ".join(shown)
+    if len(titles) > HEADER_SHOWN:
+        text += f" and {len(titles) - HEADER_SHOWN} more"
+    return text
 
 
 def parse_record(record: list[str], names: list[str], line: int):

@@ -10,7 +10,7 @@ transaction that holds the registry lock, so two imports never interleave.
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -23,6 +23,9 @@ from ports.registry import iana_csv
 from ports.registry.signals import registry_imported
 
 BATCH_SIZE = 2000
+# A refused file's import run lists this many of its problems; a file of
+# garbage can have one per line, and the command line lists them all.
+REFUSED_PROBLEMS_LISTED = 100
 
 
 class ImportRefused(Exception):
@@ -105,6 +108,39 @@ def check_size(size: int) -> None:
             f"The file is {size:,} bytes; the limit is {limit:,} bytes "
             "(REGISTRY_UPLOAD_MAX_BYTES). Nothing was imported."
         )
+
+
+def record_refused(
+    *,
+    file_name: str,
+    reason: str,
+    sha256: str = "",
+    invalid: Sequence[iana_csv.InvalidRow] = (),
+    user=None,
+) -> ImportRun:
+    """
+    Record a file the import refused, with the reason, as an ImportRun whose
+    outcome is "refused": the history then holds every attempt, not only
+    those that changed something. Nothing else is written.
+    """
+    now = timezone.now()
+    lines = [reason]
+    if invalid:
+        lines.extend(f"  {problem}" for problem in invalid[:REFUSED_PROBLEMS_LISTED])
+        if len(invalid) > REFUSED_PROBLEMS_LISTED:
+            lines.append(
+                f"  …and {len(invalid) - REFUSED_PROBLEMS_LISTED} more problem(s)."
+            )
+    return ImportRun.objects.create(
+        file_name=file_name[:255],
+        sha256=sha256,
+        started_by=user,
+        started_at=now,
+        finished_at=now,
+        outcome=ImportRun.Outcome.REFUSED,
+        invalid_count=len({problem.line for problem in invalid}),
+        message="\n".join(lines),
+    )
 
 
 def read_registry(data: bytes, *, skip_invalid: bool = False) -> iana_csv.ParsedFile:

@@ -1,3 +1,4 @@
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Import IANA's service-names-port-numbers.csv into the registry, in one "
         "transaction. Ends with new=… changed=… unchanged=… withdrawn=… invalid=…; "
-        "exits with status 1 when the file is refused (nothing is written then)."
+        "exits with status 1 when the file is refused (nothing is imported then; "
+        "the refusal is recorded as an import run, except with --dry-run)."
     )
     # The import is timed as a whole process; `manage.py check` covers the checks.
     requires_system_checks = []
@@ -40,6 +42,7 @@ class Command(BaseCommand):
         # A progress bar only where a person watches; logs and pipes get none.
         bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
         run = None
+        data = None
         try:
             importing.check_size(path.stat().st_size)
             data = path.read_bytes()
@@ -54,7 +57,17 @@ class Command(BaseCommand):
         except OSError as error:
             self._refuse(f"Cannot read {file}: {error.strerror}.", (), as_json)
         except importing.ImportRefused as refused:
-            self._refuse(str(refused), refused.invalid, as_json)
+            # Recorded like the admin's refused uploads; a dry run writes nothing.
+            refused_run = None
+            if not dry_run:
+                refused_run = importing.record_refused(
+                    file_name=path.name,
+                    reason=str(refused),
+                    # Empty for a file over the limit, refused before it is read.
+                    sha256="" if data is None else hashlib.sha256(data).hexdigest(),
+                    invalid=refused.invalid,
+                )
+            self._refuse(str(refused), refused.invalid, as_json, refused_run)
         finally:
             if bar is not None:
                 bar.close()
@@ -92,12 +105,14 @@ class Command(BaseCommand):
             )
         self.stdout.write(plan.summary())
 
-    def _refuse(self, message, invalid, as_json):
+    def _refuse(self, message, invalid, as_json, run=None):
         if as_json:
             self.stdout.write(
                 _json_dumps(
                     {
                         "error": message,
+                        "id": run.pk if run else None,
+                        "outcome": run.outcome if run else None,
                         "invalid_rows": [problem.as_dict() for problem in invalid],
                     }
                 )
@@ -105,6 +120,10 @@ class Command(BaseCommand):
         else:
             for problem in invalid:
                 self.stderr.write(f"invalid {problem}")
+            if run is not None:
+                self.stderr.write(
+                    f"Import run {run.pk} recorded ({run.get_outcome_display()})."
+                )
         raise CommandError(message, returncode=1)
 
 
