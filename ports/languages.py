@@ -4,6 +4,7 @@ read, and their message catalogues compiled.
 """
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,28 @@ from django.conf import settings
 # The language every story is written in first; the others translate it,
 # and readers see it wherever a translation is missing.
 SOURCE_LANGUAGE = "en"
+
+
+# Arabic-Indic and Extended Arabic-Indic (Persian, Pashto) digits, as
+# translators may write them, and the digits 0–9 readers type port numbers
+# and commands with.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+_HTML_TEXT_RE = re.compile(r"(?:^|>)[^<]+")
+
+
+def ascii_digits(text: str) -> str:
+    """
+    `text` with every number in the digits 0–9. A page shows numbers one way
+    in every language: the site's own numbers (ports, ranges, dates) are 0–9,
+    as port numbers are typed in firewalls and commands, so a translator's
+    ۳۷۳ reads 373 beside them.
+    """
+    return text.translate(_DIGITS)
+
+
+def ascii_digits_html(html: str) -> str:
+    """ascii_digits() of an HTML fragment's text, its tags and attributes untouched."""
+    return _HTML_TEXT_RE.sub(lambda match: ascii_digits(match[0]), html)
 
 
 def language_codes() -> list[str]:

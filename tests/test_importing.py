@@ -375,7 +375,7 @@ def test_port_page_shows_the_registry_history(client):
     html = client.get("/ports/6010/").content.decode()
     history = html[html.index('id="history-heading"') :]
     assert "Added" in history and "Changed" in history
-    assert "x11 (6000-6063/tcp)" in history
+    assert "<bdi>x11</bdi> (<bdi>6000-6063/tcp</bdi>)" in history
     assert f"{timezone.now():%Y-%m-%d}" in history
     withdrawn = client.get("/ports/81/").content.decode()
     assert "Withdrawn" in withdrawn[withdrawn.index('id="history-heading"') :]

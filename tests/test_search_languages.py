@@ -72,7 +72,7 @@ def test_a_word_of_each_language_finds_the_story_in_it(language, word):
     assert LANGUAGES[language]["title"].split(":")[0].split("：")[0] in stories
     assert f'lang="{language}"' in stories
     assert "<mark>" in stories
-    assert "in English" not in stories
+    assert "tag-language" not in stories
 
 
 @on_postgresql
@@ -106,8 +106,9 @@ def test_english_matches_follow_and_are_marked_as_english():
     ]
     _html, stories = story_hits("de", "licence Lizenz")
     first, second = stories.split("<li>")[1:3]
-    assert "/de/ports/4600/" in first and "in English" not in first
-    assert "/de/ports/4601/" in second and "in English" in second
+    assert "/de/ports/4600/" in first and "tag-language" not in first
+    assert "/de/ports/4601/" in second
+    assert '<span class="tag tag-language">auf Englisch</span>' in second
 
 
 def test_a_story_is_listed_once_even_when_it_matches_in_both_languages():

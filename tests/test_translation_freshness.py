@@ -8,7 +8,7 @@ from tests.factories import make_citation, make_story
 
 pytestmark = pytest.mark.django_db
 
-NOTE = "the English has changed since"
+NOTE = 'class="outdated-note"'
 
 
 def translated_story(number):
@@ -38,7 +38,8 @@ def test_a_translation_older_than_the_english_says_so_and_links_to_it():
     html = page("/ja/ports/4700/")
     assert NOTE in html
     assert f'datetime="{translated_at[:19]}' in html
-    assert '<a href="/ports/4700/" hreflang="en">Read the English story</a>' in html
+    assert "その後、英語版が更新されています。" in html
+    assert '<a href="/ports/4700/" hreflang="en">英語版を読む</a>' in html
     # English readers read the newest text: nothing to say.
     assert NOTE not in page("/ports/4700/")
 

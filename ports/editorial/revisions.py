@@ -14,7 +14,12 @@ from modeltranslation.utils import build_localized_fieldname
 
 from ports.choices import KnownUseKind
 from ports.editorial.markdown import render_markdown
-from ports.languages import SOURCE_LANGUAGE, language_codes
+from ports.languages import (
+    SOURCE_LANGUAGE,
+    ascii_digits,
+    ascii_digits_html,
+    language_codes,
+)
 
 
 def _translations(instance, field_name):
@@ -154,11 +159,14 @@ class Localized:
         return bool(self.text)
 
 
-def localize(values: dict, language: str) -> Localized:
-    """The value in `language`, falling back to English where not translated."""
-    if values.get(language):
-        return Localized(values[language], language)
-    return Localized(values.get(SOURCE_LANGUAGE, ""), SOURCE_LANGUAGE)
+def localize(values: dict, language: str, *, html=False) -> Localized:
+    """
+    The value in `language`, falling back to English where not translated,
+    its numbers in the digits 0–9 (ports.languages.ascii_digits).
+    """
+    code = language if values.get(language) else SOURCE_LANGUAGE
+    value = values.get(code, "")
+    return Localized(ascii_digits_html(value) if html else ascii_digits(value), code)
 
 
 @dataclass
@@ -179,12 +187,15 @@ class LocalizedStory:
 
     @classmethod
     def from_content(cls, content: dict, language: str):
-        body_html = localize(content["body_html"], language)
+        body_html = localize(content["body_html"], language, html=True)
         return cls(
             title=localize(content["title"], language),
             summary=localize(content["summary"], language),
             body_html=body_html,
-            toc=content["toc"].get(body_html.language, []),
+            toc=[
+                {**entry, "name": ascii_digits(entry["name"])}
+                for entry in content["toc"].get(body_html.language, [])
+            ],
             citations=content["citations"],
             faqs=[
                 {

@@ -53,7 +53,7 @@ from django.utils.translation import gettext as _
 
 from ports.choices import PORT_MAX, PORT_MIN, AssignmentStatus
 from ports.editorial.revisions import Localized
-from ports.languages import SOURCE_LANGUAGE
+from ports.languages import SOURCE_LANGUAGE, ascii_digits
 from ports.models import Assignment, StorySearchText
 from ports.models.search import BIGRAM_LANGUAGES, bigram_words, search_config
 from ports.reader.page_data import EntryLabels, registry_facts, service_assignments
@@ -161,7 +161,7 @@ def words_of(text: str) -> list[str]:
 
 def highlight(snippet: str) -> str:
     """Escape a snippet whose matches are delimited by MARK_START/MARK_END."""
-    html = escape(_MARKDOWN_NOISE_RE.sub("", snippet))
+    html = escape(ascii_digits(_MARKDOWN_NOISE_RE.sub("", snippet)))
     html = html.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
     return mark_safe(" ".join(html.split()))  # noqa: S308 (escaped above)
 
@@ -350,8 +350,8 @@ def _story_hits(results, text, words, *, language, now):
     results.stories = [
         StoryHit(
             port=port,
-            title=Localized(title, code),
-            summary=Localized(summary, code),
+            title=Localized(ascii_digits(title), code),
+            summary=Localized(ascii_digits(summary), code),
             snippet=highlight(
                 _window(snippet, words) if code in BIGRAM_LANGUAGES else snippet or ""
             ),
@@ -491,8 +491,8 @@ def _fallback_search(results, words, *, language, now):
         results.stories.append(
             StoryHit(
                 port=hit["port"],
-                title=Localized(hit["title"], hit["language"]),
-                summary=Localized(hit["summary"], hit["language"]),
+                title=Localized(ascii_digits(hit["title"]), hit["language"]),
+                summary=Localized(ascii_digits(hit["summary"]), hit["language"]),
                 snippet=highlight(_window(f"{hit['summary']} {hit['text']}", words)),
                 rank=hit["rank"],
                 language=hit["language"],

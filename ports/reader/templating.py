@@ -72,6 +72,7 @@ def environment(**options):
         date=date,
         dir_attr=dir_attr,
         linebreaksbr=linebreaksbr,
+        ltr=ltr,
         nested_toc=nested_toc,
         registry_text=registry_text,
         safe_url=safe_link,
@@ -237,6 +238,14 @@ DAY_FORMATS = ("DATE_FORMAT", "SHORT_DATE_FORMAT")
 @lru_cache(maxsize=4096)
 def _day_text(_language, day, arg):
     return localized_date_format(day, arg)
+
+
+def ltr(value):
+    """
+    Text that reads left to right on any page: port numbers and ranges, whose
+    en dash a right-to-left page would otherwise turn around (1023–0).
+    """
+    return Markup('<bdi dir="ltr">%s</bdi>') % value
 
 
 def linebreaksbr(value):

@@ -211,10 +211,17 @@ class PortFilterForm(forms.Form):
             del self.fields["range_class"]
 
 
-def _port_listing(request, *, low, high, title, intro="", fixed_range=True):
+def _port_listing(
+    request, *, low, high, title, intro="", fixed_range=True, heading_range=None
+):
     form = PortFilterForm(request.GET, fixed_range=fixed_range)
     if not form.is_valid():
-        context = {"form": form, "title": title, "intro": intro}
+        context = {
+            "form": form,
+            "title": title,
+            "heading_range": heading_range,
+            "intro": intro,
+        }
         return render(request, "ports/port_list.html", context, status=400)
     data = form.cleaned_data
     if data.get("range_class"):
@@ -235,6 +242,7 @@ def _port_listing(request, *, low, high, title, intro="", fixed_range=True):
         {
             "form": form,
             "title": title,
+            "heading_range": heading_range,
             "intro": intro,
             "range_low": low,
             "range_high": high,
@@ -282,7 +290,8 @@ def port_range(request, low, high):
         request,
         low=low,
         high=high,
-        title=_("Ports %(low)s–%(high)s") % {"low": low, "high": high},
+        title=_("Ports %(range)s") % {"range": f"{low}–{high}"},
+        heading_range=(low, high),
     )
 
 
