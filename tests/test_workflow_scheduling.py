@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.db import connection, transaction
 
@@ -268,3 +269,14 @@ def test_two_runs_at_once_publish_each_story_once():
     published = [pk for run_published, _expired in results for pk in run_published]
     assert len(published) == len(set(published)) == 10
     assert StoryTransition.objects.filter(action=Action.GO_LIVE).count() == 10
+
+
+def test_the_scheduling_step_names_its_time_as_the_admin_shows_dates(
+    reviewer, settings
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    story = in_review(7090)
+    actions.story_publish(story=story, by=reviewer, at=NOW + timedelta(days=1), now=NOW)
+    # 12:00 UTC is 1 p.m. in Berlin, in the admin's own date format.
+    entry = LogEntry.objects.get(object_id=str(story.pk))
+    assert entry.change_message == "Scheduled to go live at March 2, 2026, 1 p.m."

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
@@ -87,6 +88,11 @@ def _move(story: Story, to_status: str, *, by: User, action: str, **details) -> 
     story.status = to_status
     story.save(update_fields=["status", "updated_at"])
     _record(story, by=by, action=action, from_status=from_status, **details)
+
+
+def admin_time(moment: datetime) -> str:
+    """A time as the admin shows every date: its format, in local time."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _log(by: User, story: Story, message: str) -> None:
@@ -233,8 +239,7 @@ def story_publish(
         story.save(update_fields=[*PUBLICATION_FIELDS, "last_reviewed_at"])
         action, message = (
             Action.SCHEDULE,
-            _("Scheduled to go live at %(time)s.")
-            % {"time": go_live_at.isoformat(timespec="minutes")},
+            _("Scheduled to go live at %(time)s") % {"time": admin_time(go_live_at)},
         )
     else:
         story.status = StoryStatus.PUBLISHED
@@ -415,7 +420,7 @@ def story_revert(*, story: Story, revision: StoryRevision, by: User) -> Story:
         from_status=from_status,
         comment=_("Reverted to the revision of %(time)s (#%(id)s).")
         % {
-            "time": revision.created_at.isoformat(timespec="minutes"),
+            "time": admin_time(revision.created_at),
             "id": revision.pk,
         },
         revision=new_revision,
