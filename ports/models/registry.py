@@ -259,11 +259,30 @@ def widest_range() -> Subquery:
     return Subquery(widths, output_field=models.IntegerField())
 
 
+class ImportRunQuerySet(models.QuerySet):
+    def published(self):
+        """
+        Imports that changed the registry, as readers see them: applied ones
+        and the baseline, never previews, refusals or files that changed nothing.
+        """
+        return self.filter(
+            outcome__in=[ImportRun.Outcome.APPLIED, ImportRun.Outcome.BASELINE]
+        )
+
+
 class ImportRun(models.Model):
-    """One import of a registry file: who, when, what it held, what it did."""
+    """
+    One import of a registry file: who, when, what it held, what it did.
+
+    `registry_date` is the registry's own time: the newest registration or
+    modification date inside the file, or the date the importer gave. The
+    first import into an empty registry is the baseline: it records no change
+    per assignment, and history starts at its registry date.
+    """
 
     class Outcome(models.TextChoices):
         APPLIED = "applied", _("Applied")
+        BASELINE = "baseline", _("Baseline (first import)")
         NO_CHANGES = "no_changes", _("No changes")
         DRY_RUN = "dry_run", _("Preview only")
         REFUSED = "refused", _("Refused")
@@ -279,6 +298,15 @@ class ImportRun(models.Model):
         verbose_name=_("started by"),
     )
     started_at = models.DateTimeField(_("started"), default=timezone.now)
+    registry_date = models.DateField(
+        _("registry date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The registry's own date: the newest registration or modification "
+            "date in the file, unless the importer gave one."
+        ),
+    )
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
@@ -289,6 +317,8 @@ class ImportRun(models.Model):
     invalid_count = models.PositiveIntegerField(_("invalid"), default=0)
     message = models.TextField(_("message"), blank=True)
 
+    objects = ImportRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-started_at"]
         verbose_name = _("import run")
@@ -296,6 +326,13 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self):
+        return reverse("ports:registry-change-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_baseline(self):
+        return self.outcome == self.Outcome.BASELINE
 
 
 class RegistryChange(models.Model):

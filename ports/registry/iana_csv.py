@@ -229,6 +229,27 @@ def check_date(text: str) -> str:
     return text
 
 
+def as_date(text: str) -> datetime.date:
+    """A checked registry date as a date; YYYY-MM reads as the month's first day."""
+    match = _DATE_RE.match(text)
+    return datetime.date(int(match[1]), int(match[2]), int(match[3] or 1))
+
+
+def newest_date(rows) -> datetime.date | None:
+    """
+    The registry's own date: the newest registration or modification date
+    of these parsed rows (None when no row has one). IANA publishes the file
+    when it changes, so this is the day of the last change it holds.
+    """
+    dates = [
+        row.values[name]
+        for row in rows
+        for name in ("registration_date", "modification_date")
+        if row.values[name]
+    ]
+    return max(map(as_date, dates), default=None)
+
+
 def clean_text(value: str) -> str:
     """A cell as stored: line breaks as LF, no outer whitespace, unescaped."""
     # Called for every cell of the registry: skip work most cells don't need.

@@ -8,6 +8,7 @@ computed in memory, and the writes are bulk inserts and updates in a single
 transaction that holds the registry lock, so two imports never interleave.
 """
 
+import datetime
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -69,6 +70,10 @@ class ImportPlan:
     held: list[PlannedChange] = field(default_factory=list)
     unchanged_count: int = 0
     invalid: list[iana_csv.InvalidRow] = field(default_factory=list)
+    # The registry's own date (iana_csv.newest_date(), or the importer's).
+    registry_date: datetime.date | None = None
+    # The registry was empty: this import is where its history starts.
+    baseline: bool = False
 
     @property
     def counts(self):
@@ -167,11 +172,23 @@ def read_registry(data: bytes, *, skip_invalid: bool = False) -> iana_csv.Parsed
 
 
 def plan_import(
-    data: bytes, *, file_name: str, skip_invalid: bool = False
+    data: bytes,
+    *,
+    file_name: str,
+    skip_invalid: bool = False,
+    registry_date: datetime.date | None = None,
 ) -> ImportPlan:
-    """Compare a registry file with the database, without writing anything."""
+    """
+    Compare a registry file with the database, without writing anything.
+    `registry_date` overrides the date read from the file.
+    """
     parsed = read_registry(data, skip_invalid=skip_invalid)
-    return _plan(parsed, file_name=file_name, skip_invalid=skip_invalid)
+    return _plan(
+        parsed,
+        file_name=file_name,
+        skip_invalid=skip_invalid,
+        registry_date=registry_date,
+    )
 
 
 def import_registry(
@@ -182,6 +199,7 @@ def import_registry(
     skip_invalid: bool = False,
     expected_fingerprint: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    registry_date: datetime.date | None = None,
 ) -> tuple[ImportPlan, ImportRun]:
     """
     Import a registry file: one transaction, so it applies completely or not
@@ -190,12 +208,19 @@ def import_registry(
     changed since the preview raises PlanOutdated instead.
 
     Returns the plan and the ImportRun that records it, with a RegistryChange
-    per assignment added, changed or withdrawn.
+    per assignment added, changed or withdrawn; the first import into an
+    empty registry is its baseline, with none. The run's registry date is
+    `registry_date` if given, else the newest date in the file.
     """
     parsed = read_registry(data, skip_invalid=skip_invalid)
     with transaction.atomic():
         _lock_registry()
-        plan = _plan(parsed, file_name=file_name, skip_invalid=skip_invalid)
+        plan = _plan(
+            parsed,
+            file_name=file_name,
+            skip_invalid=skip_invalid,
+            registry_date=registry_date,
+        )
         if (
             expected_fingerprint is not None
             and plan.fingerprint() != expected_fingerprint
@@ -238,16 +263,22 @@ def _existing_assignments():
 
 
 def _plan(
-    parsed: iana_csv.ParsedFile, *, file_name: str, skip_invalid: bool
+    parsed: iana_csv.ParsedFile,
+    *,
+    file_name: str,
+    skip_invalid: bool,
+    registry_date: datetime.date | None = None,
 ) -> ImportPlan:
+    existing = _existing_assignments()
     plan = ImportPlan(
         file_name=file_name,
         sha256=parsed.sha256,
         total_rows=parsed.total,
         skip_invalid=skip_invalid,
         invalid=parsed.invalid,
+        registry_date=registry_date or iana_csv.newest_date(parsed.rows),
+        baseline=not existing,
     )
-    existing = _existing_assignments()
     fields = iana_csv.VALUE_FIELDS
     for row in parsed.rows:
         current = existing.pop(row.key, None)
@@ -307,14 +338,19 @@ def _may_be_invalid_row(current: dict, parsed: iana_csv.ParsedFile) -> bool:
 
 def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
     now = timezone.now()
+    if not plan.has_changes:
+        outcome = ImportRun.Outcome.NO_CHANGES
+    elif plan.baseline:
+        outcome = ImportRun.Outcome.BASELINE
+    else:
+        outcome = ImportRun.Outcome.APPLIED
     run = ImportRun.objects.create(
         file_name=plan.file_name[:255],
         sha256=plan.sha256,
         started_by=user,
         started_at=now,
-        outcome=ImportRun.Outcome.APPLIED
-        if plan.has_changes
-        else ImportRun.Outcome.NO_CHANGES,
+        registry_date=plan.registry_date,
+        outcome=outcome,
         total_rows=plan.total_rows,
         new_count=len(plan.new),
         changed_count=len(plan.changed),
@@ -324,7 +360,10 @@ def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
         message=_run_message(plan),
     )
     changes = (*plan.new, *plan.changed, *plan.withdrawn)
-    total = 2 * len(changes)
+    # A baseline records no change per assignment: the registry as it stands
+    # is where history starts, not 14,000 additions.
+    recorded = () if plan.baseline else changes
+    total = len(changes) + len(recorded)
     done = 0
 
     def step(count):
@@ -375,8 +414,8 @@ def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
         )
         step(len(batch))
 
-    for start in range(0, len(changes), BATCH_SIZE):
-        batch = changes[start : start + BATCH_SIZE]
+    for start in range(0, len(recorded), BATCH_SIZE):
+        batch = recorded[start : start + BATCH_SIZE]
         _insert(
             RegistryChange,
             [
@@ -414,6 +453,11 @@ def _run_message(plan: ImportPlan) -> str:
     lines = []
     if not plan.has_changes:
         lines.append("No changes: the registry already matches this file.")
+    elif plan.baseline:
+        lines.append(
+            f"Baseline: the registry was empty; its history starts here with "
+            f"{len(plan.new)} assignment(s)."
+        )
     if plan.held:
         lines.append(
             f"{len(plan.held)} assignment(s) missing from the file were kept, not "
