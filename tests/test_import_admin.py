@@ -481,3 +481,13 @@ def test_first_import_of_a_whole_file_lists_a_bounded_number_of_new_rows(
     assert f"…and {records - 500} more new rows, not listed." in html
     applied(client.post(CONFIRM_URL, confirm_data(response)))
     assert Assignment.objects.count() == records
+
+
+def test_the_preview_page_names_each_element_once(client, importer):
+    importing.import_registry(FIRST, file_name="first.csv")
+    html = upload(client, SECOND).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    # What a field says it is described by is on the page.
+    for described in re.findall(r'aria-describedby="([^"]+)"', html):
+        assert f'id="{described}"' in html, described

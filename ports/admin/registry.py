@@ -414,7 +414,10 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
             **_invalid_rows(plan.invalid),
         }
         if stored_name:
+            # Hidden inputs without ids: the upload form on the same page
+            # has fields of the same names.
             context["confirm_form"] = self.confirm_form_class(
+                auto_id=False,
                 initial={
                     "import_file_name": stored_name,
                     "original_file_name": plan.file_name,
