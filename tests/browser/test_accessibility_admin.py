@@ -121,3 +121,24 @@ def test_the_import_preview(live_server, page, axe, screenshot, tmp_path, settin
     screenshot(page, "import-preview")
     violations = axe(page)
     assert violations == [], "\n".join(violations)
+
+
+def test_the_translation_completeness_page(live_server, page, axe, screenshot):
+    story = make_story(
+        4406,
+        title="Half translated",
+        title_ja="半分だけ翻訳",
+        summary_ja="要約。",
+        body_ja="本文。[^1]",
+    )
+    make_citation(story)
+    actions.story_publish(story=story, by=None)
+    story.title_en = "Half translated, and retitled since"
+    story.save()
+    make_user("edna", role="Editor", password=PASSWORD)
+    log_in(page, live_server.url, "edna")
+    page.goto(f"{live_server.url}/admin/translations/")
+    assert page.locator("td.missing").count() and page.locator("td.outdated").count()
+    screenshot(page, "translations")
+    violations = axe(page)
+    assert violations == [], "\n".join(violations)
