@@ -1,9 +1,11 @@
 """
 The app's models, by area: the registry (ports.models.registry), stories
-(ports.models.stories) and readers' feedback (ports.models.feedback).
+(ports.models.stories), readers' feedback (ports.models.feedback) and
+observed data: nmap's and the services file's (ports.models.observed).
 """
 
 from ports.models.feedback import FeedbackPrompt, FeedbackVote
+from ports.models.observed import ObservedPort, ObservedRun, ObservedSource
 from ports.models.registry import (
     Assignment,
     ImportRun,
@@ -33,6 +35,9 @@ __all__ = [
     "FeedbackVote",
     "ImportRun",
     "KnownUse",
+    "ObservedPort",
+    "ObservedRun",
+    "ObservedSource",
     "Port",
     "RegistryChange",
     "RelatedPort",

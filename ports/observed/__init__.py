@@ -1,0 +1,4 @@
+"""
+Observed data: nmap's nmap-services and the services file, read (files),
+imported (importing) and announced (signals).
+"""
