@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("ports/", views.port_list, name="port-list"),
     path("ports/<int:number>/", views.port_detail, name="port-detail"),
+    path(
+        "ports/<int:number>/v/<int:version>/",
+        views.port_version,
+        name="port-version",
+    ),
     path("ports/<int:number>/feedback/", views.feedback, name="feedback"),
     path("ports/<int:low>-<int:high>/", views.port_range, name="port-range"),
     path("ports/<slug:name>/", views.range_class, name="range-class"),

@@ -54,6 +54,11 @@ MATRIX = [
     ("published port", "get", "/ports/{live_port}/", EVERYONE),
     ("draft port", "get", "/ports/{draft_port}/", EVERYONE),
     ("range class", "get", "/ports/system/", EVERYONE),
+    # Published versions: only what went live, never a draft or a story in review
+    ("published version", "get", "/ports/{live_port}/v/1/", EVERYONE),
+    ("no later version", "get", "/ports/{live_port}/v/2/", row(404, 404, 404, 404, 404, 404)),
+    ("draft version", "get", "/ports/{draft_port}/v/1/", row(404, 404, 404, 404, 404, 404)),
+    ("in review version", "get", "/ports/4323/v/1/", row(404, 404, 404, 404, 404, 404)),
     ("search", "get", "/search/?q=story", EVERYONE),
     ("service", "get", "/services/http/", EVERYONE),
     ("rss", "get", "/feeds/stories.rss", EVERYONE),

@@ -128,9 +128,9 @@ def test_structured_data_cannot_break_out_of_its_script(client):
     assert article["headline"] == f"Title {hostile}"
     assert article["citation"][0]["url"] == "https://example.org/?a=1&b=<2>"
     assert faq["mainEntity"][0]["acceptedAnswer"]["text"] == hostile
-    # No script ran loose: the only scripts are the copy button, the feedback
-    # form's and the data.
-    assert html.count("<script") == 4
+    # No script ran loose: the only scripts are the citations' access date,
+    # the copy button, the feedback form's and the data.
+    assert html.count("<script") == 5
 
 
 def test_no_structured_data_without_a_story_and_no_faq_page_without_faqs(client):

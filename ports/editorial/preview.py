@@ -11,9 +11,9 @@ from django.utils.translation import get_language
 
 from ports.editorial import workflow
 from ports.editorial.markup_check import removed_markup
-from ports.editorial.revisions import LocalizedStory, story_snapshot
+from ports.editorial.revisions import story_snapshot
 from ports.models import Story
-from ports.reader.page_data import port_page_data, related_services
+from ports.reader.page_data import port_page_with_content
 
 
 def story_preview(request, pk):
@@ -53,12 +53,9 @@ def preview_response(
     The port's public page with `content` (a snapshot's dict) in place of
     the live story, in `language`, under a banner saying it is not live.
     """
-    page = port_page_data(story.port_id, language=language)
     # Only what is true of the story: a review date only if it was reviewed.
-    page.story = story
-    page.localized_story = LocalizedStory.from_content(content, language)
-    page.related_services = related_services(
-        [item["port"] for item in page.localized_story.related]
+    page = port_page_with_content(
+        story.port_id, content, language=language, story=story
     )
     body = content.get("body", {})
     banner = {

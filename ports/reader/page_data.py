@@ -203,6 +203,10 @@ class PortPageData:
         return self.localized_story.known_uses if self.localized_story else []
     # When the live version shown was saved.
     story_revised_at: datetime | None = None
+    # The published version shown (ports.reader.versions) and the story's
+    # current one: the same on the port's page, not on an older version's.
+    version: object = None
+    current_version: object = None
 
     @property
     def range_label(self):
@@ -462,6 +466,23 @@ def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
         page.story_revised_at = revised_at
         page.localized_story = localized_story
         page.related_services = _services_by_port(found, related)
+    return page
+
+
+def port_page_with_content(
+    number: int, content: dict, *, language: str, story=None
+) -> PortPageData:
+    """
+    The port's page with `content` (a revision's) in place of the live
+    story: a published version, or a preview. `story` is what the page says
+    of the story's dates (its reviews), if anything.
+    """
+    page = port_page_data(number, language=language)
+    page.story = story
+    page.localized_story = LocalizedStory.from_content(content, language)
+    page.related_services = related_services(
+        [item["port"] for item in page.localized_story.related]
+    )
     return page
 
 

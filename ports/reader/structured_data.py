@@ -62,6 +62,9 @@ def article_data(page, url):
         data["datePublished"] = _DATES.default(story.published_at)
     if story is not None and story.go_live_at:
         data["dateModified"] = _DATES.default(story.go_live_at)
+    if page.version is not None:  # the published version shown
+        data["version"] = str(page.version.number)
+        data["dateModified"] = _DATES.default(page.version.published_at)
     return data
 
 

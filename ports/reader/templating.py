@@ -41,7 +41,7 @@ from markupsafe import Markup, escape
 
 from ports import languages
 from ports.editorial.markdown import safe_link
-from ports.reader import alternates
+from ports.reader import alternates, citing
 from ports.reader.addresses import url
 from ports.reader.feedback import prompt_texts
 from ports.reader.structured_data import story_structured_data
@@ -67,6 +67,8 @@ def environment(**options):
         feedback_texts=feedback_texts,
         listening_commands=listening_commands,
         story_structured_data=story_structured_data,
+        page_citations=page_citations,
+        today=today,
     )
     env.filters.update(
         date=date,
@@ -271,6 +273,23 @@ def nested_toc(toc):
         else:
             tree.append(item)
     return tree
+
+
+def today():
+    return timezone.localdate()
+
+
+def page_citations(page, permanent_url):
+    """The citations of the story version a port page shows (ports.reader.citing)."""
+    title = page.localized_story.title
+    return citing.cite(
+        title=str(title),
+        url=permanent_url,
+        port=page.number,
+        version=page.version.number,
+        published_at=page.version.published_at,
+        language=title.language,
+    )
 
 
 def listening_commands(number):

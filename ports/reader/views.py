@@ -32,7 +32,7 @@ from ports.choices import (
 )
 from ports.models import FeedbackPrompt, FeedbackVote
 from ports.reader import feedback as reader_feedback
-from ports.reader import page_data, search
+from ports.reader import page_data, search, versions
 from ports.reader.addresses import url
 from ports.security import same_origin_only
 
@@ -115,6 +115,15 @@ def port_detail(request, number):
         thanks = ""
 
     page = page_data.port_page_data(number, language=get_language())
+    if page.localized_story is not None:
+        found = versions.published_versions(
+            port=number,
+            live_revision_id=page.story.live_revision_id,
+            live_since=page.story.go_live_at,
+        )
+        page.version = page.current_version = versions.current_version(
+            found, page.story.live_revision_id
+        )
     context = {
         "page": page,
         "thanks": thanks,
@@ -126,6 +135,39 @@ def port_detail(request, number):
     response = render(request, "ports/port_detail.html", context)
     if thanks:  # this reader's answer, not the page
         return private(response)
+    return share(
+        request,
+        response,
+        tags=tags.port_page_tags(number),
+        last_modified=page.last_modified,
+        changes_at=page.next_change_at,
+    )
+
+
+@require_safe
+def port_version(request, number, version):
+    """
+    A published version of the port's story (ports.reader.versions), as it
+    was, under a banner linking the current one. Its content never changes;
+    the banner does when a new version goes live, which purges the port.
+    """
+    _check_port(number)
+    canonical = url("ports:port-version", number, version)
+    if request.path != canonical:  # /ports/0373/v/04/ → /ports/373/v/4/
+        return redirect(canonical, permanent=True)
+    found = versions.story_version(number, version)
+    if found is None:
+        raise Http404("No such published version.")
+    page = page_data.port_page_with_content(
+        number, found.content, language=get_language(), story=found.story
+    )
+    page.version, page.current_version = found.version, found.current
+    response = render(
+        request, "ports/port_detail.html", {"page": page, "version_page": True}
+    )
+    if found.version != found.current:
+        # The current page is the one to find; this one is for citations.
+        response["X-Robots-Tag"] = "noindex"
     return share(
         request,
         response,
