@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ports.editorial import preview
-from ports.reader import feeds, views
+from ports.reader import feeds, observed_views, views
 
 app_name = "ports"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("ports/<int:number>/feedback/", views.feedback, name="feedback"),
     path("ports/<int:low>-<int:high>/", views.port_range, name="port-range"),
+    path("ports/top-open/", observed_views.top_open, name="top-open"),
     path("ports/<slug:name>/", views.range_class, name="range-class"),
     path("services/<path:name>/", views.service_detail, name="service-detail"),
     path("search/", views.search_view, name="search"),
@@ -28,5 +29,6 @@ urlpatterns = [
         views.shared_listing(feeds.StoriesAtomFeed()),
         name="feed-atom",
     ),
+    path("tools/free-port/", observed_views.free_port, name="free-port"),
     path("preview/stories/<int:pk>/", preview.story_preview, name="story-preview"),
 ]

@@ -361,6 +361,14 @@ if FEEDBACK_ATTENTION_SHARE > 100:
 FEEDBACK_ATTENTION_MIN_VOTES = env_int("FEEDBACK_ATTENTION_MIN_VOTES", 10, minimum=1)
 FEEDBACK_ATTENTION_DAYS = env_int("FEEDBACK_ATTENTION_DAYS", 90, minimum=1)
 
+# The free-port finder suggests a port only if nmap found it open on at most
+# this many hosts in a million. 100 (0.01%) lets through TCP ports seen on
+# a handful of hosts, the noise of hosts that answer on every port (nmap's
+# smallest TCP values, 13–76 per million, on thousands of ports), while
+# every service in real use is far above; nmap's UDP data has no values so
+# small (181 per million and up), so UDP suggestions are ports it never found open.
+FREE_PORT_MAX_OPEN_PER_MILLION = env_int("FREE_PORT_MAX_OPEN_PER_MILLION", 100)
+
 # How long browsers (max-age) and shared caches (s-maxage: a CDN, Varnish,
 # the app's page cache) keep a reader page, and how long shared caches may
 # serve it stale while they fetch it again or while the site fails.

@@ -71,9 +71,10 @@ def test_port_page_query_count_is_fixed_whatever_the_amount_of_content(
 
     # The story with its live version (which holds the known uses); the
     # registry entries of the port and of its related ports; their changes;
-    # the feedback prompt; the nearest registered ports below and above.
+    # the feedback prompt; the nearest registered ports below and above; the
+    # observed-data sources with their rows for the port.
     for number in (2000, 3000):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(7):
             page_data.port_page_data(number, language="en")
     assert page_queries(client, 2000) == page_queries(client, 3000)
     html = client.get("/ports/3000/").content.decode()
@@ -87,11 +88,11 @@ def test_port_page_without_story_needs_the_same_queries(
     client, django_assert_num_queries
 ):
     make_assignment("lonely", 5000)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         page = page_data.port_page_data(5000, language="en")
     assert page.story is None and page.facts
     # Without a registry entry there is no history to read.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         page = page_data.port_page_data(65535, language="en")
     assert page.facts == [] and page.history == []
     assert client.get("/ports/5000/").status_code == 200

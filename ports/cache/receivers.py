@@ -13,6 +13,7 @@ from ports.editorial.signals import (
     story_published,
     story_unpublished,
 )
+from ports.observed.signals import observed_imported
 from ports.registry.signals import registry_imported
 
 
@@ -24,6 +25,11 @@ def purge_story_pages(sender, story, **kwargs):
 @receiver(registry_imported)
 def purge_registry_pages(sender, ranges, **kwargs):
     purge(tags.registry_changed(ranges))
+
+
+@receiver(observed_imported)
+def purge_observed_pages(sender, ports, **kwargs):
+    purge(tags.observed_changed(ports))
 
 
 # What editors change outside the story workflow.

@@ -40,6 +40,17 @@ def ports_changed(numbers: Iterable[int]) -> list[str]:
     return [*(port_tag(number) for number in sorted(numbers)), LISTINGS]
 
 
+def observed_changed(numbers: Iterable[int] | None) -> list[str]:
+    """
+    An observed-data import changed these ports' rows, or, with None, what
+    every port page says (a source's date): their pages and the listings
+    (the most often open ports, the free-port finder).
+    """
+    if numbers is None:
+        return [PORTS, LISTINGS]
+    return ports_changed(numbers)
+
+
 def ports_in_ranges(ranges: Iterable[tuple[int | None, int | None]]) -> set[int]:
     """Every number in these (low, high) ranges; port-less rows count for none."""
     numbers = set()

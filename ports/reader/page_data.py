@@ -32,10 +32,12 @@ from ports.models import (
     Assignment,
     FeedbackPrompt,
     ImportRun,
+    ObservedRun,
     RegistryChange,
     Story,
     widest_range,
 )
+from ports.reader import observed as observed_data
 from ports.registry import iana_csv
 
 HISTORY_LIMIT = 50
@@ -197,10 +199,19 @@ class PortPageData:
     # Service names of related ports, filled by port_page_data() for the live story.
     related_services: dict = field(default_factory=dict)
 
+    # The port in nmap's and the services file's live data (ports.reader.observed).
+    observed: object = None
+
     @property
     def known_uses(self) -> list:
         """The live version's known uses: readers never see one not reviewed."""
         return self.localized_story.known_uses if self.localized_story else []
+
+    @cached_property
+    def claims(self) -> list:
+        """Who claims the port, each labelled with its source."""
+        return observed_data.port_claims(self)
+
     # When the live version shown was saved.
     story_revised_at: datetime | None = None
     # The published version shown (ports.reader.versions) and the story's
@@ -406,7 +417,7 @@ def _history(assignments) -> list:
 
 def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
     """
-    Everything the page of one port shows, in six queries (five where no
+    Everything the page of one port shows, in seven queries (six where no
     registry entry covers it).
     """
     if not PORT_MIN <= number <= PORT_MAX:
@@ -429,6 +440,7 @@ def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
     assignments = [a for a in found if a.port_low <= number <= a.port_high]
     history = _history(assignments)
     prompt = _one(_prompts(language))
+    observed = observed_data.port_observations(number)
     page = PortPageData(
         number=number,
         range_class=range_class,
@@ -446,10 +458,12 @@ def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
             _NEIGHBOURS.registered_above(number, high)[:NEIGHBOUR_ROWS], below=False
         ),
         feedback_prompt=prompt,
+        observed=observed,
         data_modified_at=_latest(
             *(a.updated_at for a in assignments),
             *(change.created_at for change in history[:1]),
             prompt.updated_at if prompt else None,
+            observed.imported_at if observed else None,
         ),
     )
     if story is not None:
@@ -586,17 +600,19 @@ def listing_moments(now=None) -> tuple[datetime | None, datetime | None]:
 
     Last changed: no earlier than the last story saved (published,
     unpublished, gone live or expired by a workflow step), story expired by
-    the clock, or import finished. Next: when a story next expires or has a
-    version due to go live, if ever. Index lookups, in one query.
+    the clock, or import (of the registry or observed data) finished.
+    Next: when a story next expires or has a version due to go live, if
+    ever. Index lookups, in one query.
     """
     now = now or timezone.now()
     stories = Story.objects.all()
     # Grouped by a constant, that is not grouped at all: one row, even
     # before the first import.
-    saved, expired, imported, expires, goes_live = (
+    saved, expired, imported, observed, expires, goes_live = (
         ImportRun.objects.values(site=Value(1))
         .annotate(
             imported=Max("finished_at"),
+            observed=_first(ObservedRun.objects.current(), "-imported_at"),
             saved=_first(stories, "-updated_at"),
             expired=_first(stories.filter(expire_at__lte=now), "-expire_at"),
             expires=_first(stories.filter(expire_at__gt=now), "expire_at"),
@@ -604,10 +620,10 @@ def listing_moments(now=None) -> tuple[datetime | None, datetime | None]:
                 stories.filter(scheduled_go_live_at__gt=now), "scheduled_go_live_at"
             ),
         )
-        .values_list("saved", "expired", "imported", "expires", "goes_live")
+        .values_list("saved", "expired", "imported", "observed", "expires", "goes_live")
         .get()
     )
-    return _latest(saved, expired, imported), _earliest(expires, goes_live)
+    return _latest(saved, expired, imported, observed), _earliest(expires, goes_live)
 
 
 # Browsing: lists of port numbers ------------------------------------------------
