@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ports.editorial import preview
-from ports.reader import feeds, observed_views, views
+from ports.reader import feeds, observed_views, registry_feeds, registry_views, views
 
 app_name = "ports"
 urlpatterns = [
@@ -28,6 +28,26 @@ urlpatterns = [
         "feeds/stories.atom",
         views.shared_listing(feeds.StoriesAtomFeed()),
         name="feed-atom",
+    ),
+    path(
+        "registry/changes/",
+        registry_views.registry_change_list,
+        name="registry-changes",
+    ),
+    path(
+        "registry/changes/<int:pk>/",
+        registry_views.registry_change_detail,
+        name="registry-change-detail",
+    ),
+    path(
+        "feeds/registry.rss",
+        registry_views.shared_registry(registry_feeds.RegistryChangesFeed()),
+        name="registry-feed-rss",
+    ),
+    path(
+        "feeds/registry.atom",
+        registry_views.shared_registry(registry_feeds.RegistryChangesAtomFeed()),
+        name="registry-feed-atom",
     ),
     path("tools/free-port/", observed_views.free_port, name="free-port"),
     path("preview/stories/<int:pk>/", preview.story_preview, name="story-preview"),

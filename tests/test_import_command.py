@@ -50,8 +50,9 @@ def test_import_ends_with_a_one_line_summary(registry_file):
     out, err = run(registry_file(*ROWS))
     lines = out.splitlines()
     run_id = ImportRun.objects.get().pk
+    # The first import into an empty registry is its baseline.
     assert lines == [
-        f"Import run {run_id} recorded (Applied).",
+        f"Import run {run_id} recorded (Baseline (first import)).",
         "new=3 changed=0 unchanged=0 withdrawn=0 invalid=0",
     ]
     assert err == ""
@@ -87,10 +88,12 @@ def test_json_gives_the_counts_and_the_import_id(registry_file):
         "withdrawn": 0,
         "invalid": 0,
         "id": run_row.pk,
-        "outcome": "applied",
+        "outcome": "baseline",
         "dry_run": False,
         "file": "service-names-port-numbers.csv",
         "sha256": run_row.sha256,
+        "registry_date": None,
+        "baseline": True,
         "held": 0,
         "invalid_rows": [],
     }
@@ -238,7 +241,8 @@ def test_progress_bar_only_on_a_terminal(registry_file):
     run(path, stderr=terminal)
     shown = terminal.getvalue()
     assert shown.startswith("importing: reading and comparing…")
-    assert "\rimporting: [##############################] 100% 6/6" in shown
+    # A baseline writes the assignments and no change per assignment.
+    assert "\rimporting: [##############################] 100% 3/3" in shown
     assert shown.endswith("\n")
 
 

@@ -1,5 +1,7 @@
 """Planning and applying registry imports: history, withdrawals, safety."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -38,21 +40,62 @@ def state():
     )
 
 
-def test_first_import_adds_every_row_and_records_it():
+def test_first_import_is_the_registrys_baseline_without_a_change_per_row():
     plan, run = import_rows(BASE, name="first.csv")
     assert plan.summary() == "new=8 changed=0 unchanged=0 withdrawn=0 invalid=0"
+    assert plan.baseline is True
     assert Assignment.objects.count() == 8
     assert (run.file_name, run.outcome, run.total_rows, run.new_count) == (
         "first.csv",
-        ImportRun.Outcome.APPLIED,
+        ImportRun.Outcome.BASELINE,
         8,
         8,
     )
     assert len(run.sha256) == 64 and run.finished_at is not None
-    assert run.changes.filter(kind=ChangeKind.ADDED).count() == 8
+    assert run.message == (
+        "Baseline: the registry was empty; its history starts here with "
+        "8 assignment(s)."
+    )
+    assert not RegistryChange.objects.exists()
     x11 = Assignment.objects.get(service_name="x11")
     assert x11.registry_key == "x11|tcp|6000-6063"
+    assert x11.created_at == run.started_at
+
+
+def test_an_import_into_a_registry_with_entries_records_each_addition():
+    import_rows(BASE[:1])
+    plan, run = import_rows(BASE, name="second.csv")
+    assert plan.baseline is False
+    assert run.outcome == ImportRun.Outcome.APPLIED
+    assert run.changes.filter(kind=ChangeKind.ADDED).count() == 7
+    x11 = Assignment.objects.get(service_name="x11")
     assert RegistryChange.objects.get(assignment=x11).port_high == 6063
+
+
+def test_the_registry_date_is_the_newest_date_in_the_file():
+    rows = [row.copy() for row in BASE]
+    rows[0][6:8] = ["2019-03-05", "2023-11"]  # YYYY-MM: the month's first day
+    rows[1][6:8] = ["2023-10-30", ""]
+    _, run = import_rows(rows)
+    assert run.registry_date == datetime.date(2023, 11, 1)
+    rows[2][7] = "2024-02-29"
+    plan = importing.plan_import(registry_csv(*rows), file_name="next.csv")
+    assert plan.registry_date == datetime.date(2024, 2, 29)
+
+
+def test_the_importer_may_give_the_registry_date():
+    given = datetime.date(2026, 4, 9)
+    plan, run = import_rows(BASE, registry_date=given)
+    assert (plan.registry_date, run.registry_date) == (given, given)
+    preview = importing.plan_import(
+        registry_csv(*BASE), file_name="again.csv", registry_date=given
+    )
+    assert preview.registry_date == given
+
+
+def test_a_file_without_dates_has_no_registry_date():
+    _, run = import_rows([["http", "80", "tcp", "WWW"]])
+    assert run.registry_date is None
 
 
 def test_range_covers_every_port_in_it():
@@ -97,7 +140,7 @@ def test_withdrawn_assignments_are_kept_with_the_date():
     # Still withdrawn, and not withdrawn again, after the next import.
     plan, _ = import_rows(BASE[:-1])
     assert plan.has_changes is False
-    assert gone.changes.count() == 2
+    assert gone.changes.count() == 1
 
 
 def test_assignment_that_comes_back_is_restored():
@@ -341,9 +384,11 @@ def test_registry_change_flags_stories_reviewed_before_it():
     reviewed = make_story(80, last_reviewed_at=timezone.now())
     never_reviewed = make_story(6001)
     unaffected = make_story(5000)
-    assert set(Story.objects.registry_changed()) == {never_reviewed}
+    # The baseline is where the registry's history starts, not a change.
+    assert set(Story.objects.registry_changed()) == set()
     rows = [row.copy() for row in BASE]
     rows[0][4] = "[IESG]"
+    rows[3][4] = "[X_Consortium]"
     import_rows(rows)
     assert set(Story.objects.registry_changed()) == {reviewed, never_reviewed}
     Story.objects.filter(pk=reviewed.pk).update(last_reviewed_at=timezone.now())
@@ -353,6 +398,9 @@ def test_registry_change_flags_stories_reviewed_before_it():
 
 def test_registry_changed_filter_for_the_story_admin(rf):
     import_rows(BASE)
+    rows = [row.copy() for row in BASE]
+    rows[4][4] = "[IANA]"
+    import_rows(rows)
     changed = make_story(82)
     quiet = make_story(5000)
 
@@ -374,8 +422,10 @@ def test_port_page_shows_the_registry_history(client):
     import_rows(rows[:-1], name="second.csv")
     html = client.get("/ports/6010/").content.decode()
     history = html[html.index('id="history-heading"') :]
-    assert "Added" in history and "Changed" in history
+    # Dated by the registry (BASE's newest date is 2001-01), or, where the
+    # file has no dates (the second), by the import.
+    assert "In the registry of" in history and "2001-01-01" in history
+    assert f"{timezone.now():%Y-%m-%d}" in history and ": Changed" in history
     assert "<bdi>x11</bdi> (<bdi>6000-6063/tcp</bdi>)" in history
-    assert f"{timezone.now():%Y-%m-%d}" in history
     withdrawn = client.get("/ports/81/").content.decode()
     assert "Withdrawn" in withdrawn[withdrawn.index('id="history-heading"') :]

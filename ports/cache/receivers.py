@@ -24,7 +24,7 @@ def purge_story_pages(sender, story, **kwargs):
 
 @receiver(registry_imported)
 def purge_registry_pages(sender, ranges, **kwargs):
-    purge(tags.registry_changed(ranges))
+    purge([*tags.registry_changed(ranges), tags.REGISTRY])
 
 
 @receiver(observed_imported)

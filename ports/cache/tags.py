@@ -4,7 +4,8 @@ change touches.
 
 A port page is tagged with its port, "ports" (every port page: the feedback
 prompt shows on each) and "site"; listings (home, lists, services, search,
-feeds, sitemaps) with "listings" and "site". "site" purges everything.
+feeds, sitemaps) with "listings" and "site"; the registry changes pages and
+feeds with "registry" and "site". "site" purges everything.
 """
 
 import bisect
@@ -17,6 +18,8 @@ from ports.choices import RANGE_BOUNDS, AssignmentStatus, range_class_for
 SITE = "site"
 PORTS = "ports"
 LISTINGS = "listings"
+# The registry changes pages and feeds: they change only when an import does.
+REGISTRY = "registry"
 # Above this many ports one "ports" tag is cheaper than a tag each.
 BULK_PORTS = 2000
 
@@ -30,6 +33,7 @@ def port_page_tags(number: int) -> list[str]:
 
 
 LISTING_TAGS = [SITE, LISTINGS]
+REGISTRY_TAGS = [SITE, REGISTRY]
 
 
 def ports_changed(numbers: Iterable[int]) -> list[str]:

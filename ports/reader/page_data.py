@@ -7,12 +7,12 @@ and `live_revision.content`), never from the editors' working copy.
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache, cached_property
 from itertools import groupby
 from operator import attrgetter, itemgetter
 
-from django.db.models import F, Max, Q, Subquery, Value
+from django.db.models import CharField, F, IntegerField, Max, Q, Subquery, Value
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
@@ -288,7 +288,7 @@ class PortPageData:
         return _latest(self.data_modified_at, story_moment)
 
 
-ASSIGNMENT_FIELDS = ("id", *FACT_FIELDS, "transport", "updated_at")
+ASSIGNMENT_FIELDS = ("id", *FACT_FIELDS, "transport", "updated_at", "created_at")
 STORY_FIELDS = (
     "port_id",
     "live_revision_id",
@@ -309,12 +309,22 @@ NEIGHBOUR_FIELDS = ("port_low", "port_high", "service_name", "description")
 PROMPT_TEXT_FIELDS = ("question", "yes_label", "no_label", "comment_prompt", "thanks")
 
 
+# A history entry's kind for an assignment the registry held at its baseline.
+IN_BASELINE = "baseline"
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
-    """A registry change to an assignment covering the page's port."""
+    """
+    A registry change to an assignment covering the page's port, dated by
+    the registry (`registry_date`, None for imports before it was recorded)
+    and by the import that saw it (`created_at`, of run `run_id`).
+    """
 
-    kind: str
+    kind: str  # a ChangeKind or IN_BASELINE
     created_at: datetime
+    registry_date: date | None
+    run_id: int
     service_name: str
     description: str
     transport: str
@@ -323,6 +333,8 @@ class HistoryEntry:
 
     @property
     def kind_label(self):
+        if self.kind == IN_BASELINE:
+            return ImportRun.Outcome.BASELINE.label
         return ChangeKind(self.kind).label
 
     @property
@@ -361,8 +373,21 @@ _STORIES = Story.objects.values_list(
 _ASSIGNMENTS = Assignment.objects.order_by(
     "status", "transport", "service_name"
 ).values_list(*ASSIGNMENT_FIELDS, named=True)
-_CHANGES = RegistryChange.objects.order_by("-created_at", "id").values_list(
-    "kind", "created_at", "assignment_id"
+_CHANGES = (
+    RegistryChange.objects.order_by()
+    .annotate(registry_date=F("run__registry_date"))
+    .values_list("created_at", "id", "kind", "run_id", "registry_date", "assignment_id")
+)
+# The baseline import, in the same columns: assignments it brought have no
+# change of their own, their history starts with it.
+_BASELINE = (
+    ImportRun.objects.order_by()
+    .filter(outcome=ImportRun.Outcome.BASELINE)
+    .annotate(
+        kind=Value(IN_BASELINE, output_field=CharField()),
+        assignment_id=Value(None, output_field=IntegerField()),
+    )
+    .values_list("started_at", "id", "kind", "id", "registry_date", "assignment_id")
 )
 _NEIGHBOURS = Assignment.objects.values_list(*NEIGHBOUR_FIELDS)
 
@@ -398,21 +423,37 @@ def _story(number: int):
 
 def _history(assignments) -> list:
     """
-    The latest changes to these assignments first. An assignment's ports are
+    The latest changes to these assignments first, then, for those the
+    registry held at its baseline, the baseline. An assignment's ports are
     part of its identity (iana_csv.natural_key): the changes to the port's
     assignments are its history.
+
+    One query: the changes and the baseline run, newest first. The
+    assignments the baseline brought were created by it.
     """
     by_id = {assignment.id: assignment for assignment in assignments}
-    return [
-        HistoryEntry(
-            kind,
-            created_at,
-            *(getattr(by_id[assignment_id], name) for name in HISTORY_FIELDS),
+    if not by_id:
+        return []
+    rows = _CHANGES.filter(assignment__in=by_id).union(_BASELINE, all=True)
+    entries = []
+    for created_at, _id, kind, run_id, registry_date, assignment_id in rows.order_by(
+        "-created_at", "id"
+    )[:HISTORY_LIMIT]:
+        if kind == IN_BASELINE:
+            ids = [pk for pk, row in by_id.items() if row.created_at == created_at]
+        else:
+            ids = [assignment_id]
+        entries.extend(
+            HistoryEntry(
+                kind,
+                created_at,
+                registry_date,
+                run_id,
+                *(getattr(by_id[pk], name) for name in HISTORY_FIELDS),
+            )
+            for pk in ids
         )
-        for kind, created_at, assignment_id in _CHANGES.filter(assignment__in=by_id)[
-            :HISTORY_LIMIT
-        ]
-    ]
+    return entries
 
 
 def port_page_data(number: int, *, language: str, now=None) -> PortPageData:

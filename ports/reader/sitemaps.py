@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from ports.choices import AssignmentStatus, RangeClass
 from ports.models import Assignment, Story
 from ports.reader.page_data import merged_intervals
+from ports.reader.registry_changes import published_runs
 
 
 class LanguagesSitemap(Sitemap):
@@ -88,8 +89,27 @@ class RegisteredPortSitemap(LanguagesSitemap):
         return f"{prefixes[language]}{number}/"
 
 
+class RegistrySitemap(LanguagesSitemap):
+    """The registry changes: their list and the page of each import."""
+
+    changefreq = "monthly"
+    priority = 0.3
+
+    def items(self):
+        return [None, *published_runs().only("pk", "finished_at")]
+
+    def location(self, run):
+        if run is None:
+            return reverse("ports:registry-changes")
+        return reverse("ports:registry-change-detail", args=[run.pk])
+
+    def lastmod(self, run):
+        return None if run is None else run.finished_at
+
+
 sitemaps = {
     "pages": PagesSitemap,
     "stories": StorySitemap,
     "ports": RegisteredPortSitemap,
+    "registry": RegistrySitemap,
 }

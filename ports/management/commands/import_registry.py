@@ -1,8 +1,11 @@
+import argparse
+import datetime
 import hashlib
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.dateparse import parse_date
 
 from ports.registry import importing
 
@@ -31,13 +34,21 @@ class Command(BaseCommand):
             "refusing the file.",
         )
         parser.add_argument(
+            "--registry-date",
+            type=_registry_date,
+            help="The registry's date (YYYY-MM-DD) when it is not the newest "
+            "registration or modification date in the file.",
+        )
+        parser.add_argument(
             "--json",
             action="store_true",
             dest="as_json",
             help="Print the result (counts and the import's id) as one JSON object.",
         )
 
-    def handle(self, *args, file, dry_run, skip_invalid, as_json, **options):
+    def handle(
+        self, *args, file, dry_run, skip_invalid, as_json, registry_date, **options
+    ):
         path = Path(file)
         # A progress bar only where a person watches; logs and pipes get none.
         bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
@@ -48,11 +59,18 @@ class Command(BaseCommand):
             data = path.read_bytes()
             if dry_run:
                 plan = importing.plan_import(
-                    data, file_name=path.name, skip_invalid=skip_invalid
+                    data,
+                    file_name=path.name,
+                    skip_invalid=skip_invalid,
+                    registry_date=registry_date,
                 )
             else:
                 plan, run = importing.import_registry(
-                    data, file_name=path.name, skip_invalid=skip_invalid, progress=bar
+                    data,
+                    file_name=path.name,
+                    skip_invalid=skip_invalid,
+                    progress=bar,
+                    registry_date=registry_date,
                 )
         except OSError as error:
             self._refuse(f"Cannot read {file}: {error.strerror}.", (), as_json)
@@ -82,6 +100,8 @@ class Command(BaseCommand):
                         "dry_run": dry_run,
                         "file": path.name,
                         "sha256": plan.sha256,
+                        "registry_date": plan.registry_date,
+                        "baseline": plan.baseline and plan.has_changes,
                         "held": len(plan.held),
                         "invalid_rows": [problem.as_dict() for problem in plan.invalid],
                     }
@@ -97,6 +117,8 @@ class Command(BaseCommand):
             )
         if not plan.has_changes:
             self.stdout.write("No changes: the registry already matches this file.")
+        if plan.registry_date is not None:
+            self.stdout.write(f"Registry date {plan.registry_date.isoformat()}.")
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         elif run is not None:
@@ -156,6 +178,16 @@ class ProgressBar:
 
     def close(self):
         self.stream.write("", style_func=str)
+
+
+def _registry_date(text) -> datetime.date:
+    try:
+        value = parse_date(text)
+    except ValueError:
+        value = None
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)")
+    return value
 
 
 def _json_dumps(value):

@@ -1,0 +1,180 @@
+"""
+The registry's changes as readers see them: the imports that changed it,
+newest first, and what each one added, changed and withdrew.
+
+Only applied imports and the baseline are public (ImportRun.objects.published());
+previews, refusals and files that changed nothing are the editors' business.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Max
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from ports.choices import AssignmentStatus, ChangeKind, Transport, port_range_text
+from ports.models import ImportRun, RegistryChange
+from ports.registry import iana_csv
+
+RUNS_PER_PAGE = 50
+
+# How a changed field is named on the page (the registry's own values stay
+# English); in the registry's column order.
+FIELD_LABELS = {
+    "service_name": _("Service name"),
+    "transport": _("Transport"),
+    "port_low": _("Ports"),
+    "port_high": _("Ports"),
+    "description": _("Description"),
+    "assignee": _("Assignee"),
+    "contact": _("Contact"),
+    "registration_date": _("Registered"),
+    "modification_date": _("Modified"),
+    "reference": _("Reference"),
+    "service_code": _("Service code"),
+    "unauthorized_use": _("Unauthorized use reported"),
+    "assignment_notes": _("Notes"),
+    "status": _("Status"),
+}
+# Fields whose values are the site's words, not the registry's text.
+_CHOICES = {"status": AssignmentStatus, "transport": Transport}
+
+
+def registry_day(run) -> date:
+    """The registry's date of an import, or, for runs without one, its own."""
+    if run.registry_date is not None:
+        return run.registry_date
+    return run.started_at.date()
+
+
+def run_summary(run) -> str:
+    """ "46 added, 19 changed, 19 withdrawn", or what a baseline brought."""
+    if run.is_baseline:
+        return ngettext(
+            "The first import: %(count)s entry. The registry's history here "
+            "starts with it.",
+            "The first import: %(count)s entries. The registry's history here "
+            "starts with them.",
+            run.new_count,
+        ) % {"count": run.new_count}
+    return gettext("%(added)s added, %(changed)s changed, %(withdrawn)s withdrawn") % {
+        "added": run.new_count,
+        "changed": run.changed_count,
+        "withdrawn": run.withdrawn_count,
+    }
+
+
+def published_runs():
+    return ImportRun.objects.published().order_by("-started_at", "-id")
+
+
+def last_modified() -> datetime | None:
+    """When the public list of changes last changed: the last published import."""
+    return published_runs().aggregate(last=Max("finished_at"))["last"]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    old: object
+    new: object
+    # Whether the values are the registry's (English) text, or the site's words.
+    registry_text: bool = True
+
+    @property
+    def label(self):
+        return FIELD_LABELS.get(self.name, self.name)
+
+
+@dataclass
+class ChangeRow:
+    """One assignment an import added, changed or withdrew."""
+
+    kind: str
+    service_name: str
+    description: str
+    transport: str
+    port_low: int | None
+    port_high: int | None
+    fields: list = field(default_factory=list)
+
+    @property
+    def name(self):
+        return self.service_name or self.description
+
+    @property
+    def port_display(self):
+        return port_range_text(self.port_low, self.port_high)
+
+    @property
+    def is_range(self):
+        return self.port_low is not None and self.port_low != self.port_high
+
+    @property
+    def transport_label(self):
+        return Transport(self.transport).label if self.transport else ""
+
+
+def _field_changes(fields: dict) -> list[FieldChange]:
+    changes = []
+    for name in iana_csv.VALUE_FIELDS:
+        if name not in fields:
+            continue
+        old, new = fields[name]
+        choices = _CHOICES.get(name)
+        if choices is not None:
+            old, new = (
+                choices(value).label if value in choices.values else value
+                for value in (old, new)
+            )
+        changes.append(FieldChange(name, old, new, registry_text=choices is None))
+    return changes
+
+
+@dataclass
+class RunChanges:
+    """One import as the registry changes page shows it."""
+
+    run: ImportRun
+    added: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+    withdrawn: list = field(default_factory=list)
+
+    @property
+    def registry_day(self):
+        return registry_day(self.run)
+
+
+def run_changes(pk: int) -> RunChanges | None:
+    """A published import and its changes by port (two queries), or None."""
+    run = published_runs().filter(pk=pk).first()
+    if run is None:
+        return None
+    page = RunChanges(run)
+    rows = (
+        RegistryChange.objects.filter(run=run)
+        .order_by(
+            "port_low", "port_high", "assignment__service_name", "assignment__transport"
+        )
+        .values_list(
+            "kind",
+            "fields",
+            "assignment__service_name",
+            "assignment__description",
+            "assignment__transport",
+            "assignment__port_low",
+            "assignment__port_high",
+        )
+    )
+    groups = {
+        ChangeKind.ADDED: page.added,
+        ChangeKind.CHANGED: page.changed,
+        # Back in the registry: a change of its status, withdrawn → assigned.
+        ChangeKind.RESTORED: page.changed,
+        ChangeKind.WITHDRAWN: page.withdrawn,
+    }
+    for kind, fields, *entry in rows:
+        changes = _field_changes(fields) if kind != ChangeKind.WITHDRAWN else []
+        groups[kind].append(ChangeRow(kind, *entry, fields=changes))
+    return page
