@@ -12,12 +12,13 @@ of a port page (a view with one primary-key query and a 20 KB template is
 measured beside them, for reference), and ends with one summary line:
 
     bench: front=<÷nginx> cached=<÷minimal> uncached=<÷minimal>
-           search_p99_ms=<ms> purge_ms=<ms> errors=<count>
+           search_p99_ms=<ms> api_p99_ms=<ms> purge_ms=<ms> errors=<count>
 
 "front" is a port page through Varnish (deploy/varnish/portwiki.vcl) in
 front of the server with the page cache; "purge_ms" the median time from a
 publish's commit to the new version through Varnish; "search_p99_ms" the
-p99 of searches on the server without the page cache.
+p99 of searches on the server without the page cache, "api_p99_ms" that of
+the API's port answers (/api/v1/ports/<number>, 4 clients; target < 50 ms).
 
 Usage: .venv/bin/python bench/run.py [--reuse] [--duration 4] [--rounds 5]
        [--stories 2000]
@@ -62,6 +63,8 @@ CACHED_GZIP = "port page, cached, gzip"
 NO_STORY = "port without story"
 SEARCH = "search (4 clients)"
 SEARCH_UNCACHED = "search, uncached"
+API_UNCACHED = "port API, uncached"
+API_CONCURRENCY = 4
 NGINX = "nginx static copy"
 FRONT = "port page, front cache"
 # Each run's table is kept here.
@@ -156,6 +159,12 @@ def sample_paths():
         ],
         "no_story": [f"/ports/{n}/" for n in rng.sample(no_story, 500)],
         "search": queries,
+        # The API's port answers: ports with stories and without, alike.
+        "api": [
+            f"/api/v1/ports/{n}"
+            for n in rng.sample(story_ports, min(250, len(story_ports)))
+            + rng.sample(no_story, 250)
+        ],
         "one_query": [
             f"/_bench/one-query/{pk}/"
             for pk in rng.sample(revisions, min(500, len(revisions)))
@@ -373,7 +382,7 @@ def main():
         warm(front_base, paths["story"])
         # Cache off, but a running site's connections have their statements
         # prepared and PostgreSQL its indexes in memory.
-        warm(uncached_base, paths["story"][:60] + paths["search"])
+        warm(uncached_base, paths["story"][:60] + paths["search"] + paths["api"][:60])
         saved_page = urllib.request.urlopen(cached_base + paths["story"][0]).read()
         target = Path(root) / "site" / paths["story"][0].strip("/")
         target.mkdir(parents=True)
@@ -391,6 +400,7 @@ def main():
             (NO_STORY, cached_base, paths["no_story"], CONCURRENCY, ()),
             (SEARCH, cached_base, paths["search"], SEARCH_CONCURRENCY, ()),
             (SEARCH_UNCACHED, uncached_base, paths["search"], SEARCH_CONCURRENCY, ()),
+            (API_UNCACHED, uncached_base, paths["api"], API_CONCURRENCY, ()),
             (FRONT, front_base, story, CONCURRENCY, ()),
             (NGINX, static_base, [paths["story"][0]], CONCURRENCY, ()),
         ]
@@ -432,7 +442,8 @@ def main():
     lines += [
         "",
         f"{WORKERS} gunicorn workers, {CONCURRENCY} connections "
-        f"({SEARCH_CONCURRENCY} for search); {args.rounds} rounds of "
+        f"({SEARCH_CONCURRENCY} for search, {API_CONCURRENCY} for the API); "
+        f"{args.rounds} rounds of "
         f"{args.duration} s per scenario (req/s, p50 and ratios: the median "
         f"round; p99: the worst); ÷ minimal by round: uncached "
         f"{by_round[UNCACHED]}, cached {by_round[CACHED]}; ÷ nginx by round: "
@@ -482,6 +493,7 @@ def summary_line(summary, purge_ms):
         f"cached={summary[CACHED]['to_minimal']:.2f} "
         f"uncached={summary[UNCACHED]['to_minimal']:.2f} "
         f"search_p99_ms={summary[SEARCH_UNCACHED]['p99']:.1f} "
+        f"api_p99_ms={summary[API_UNCACHED]['p99']:.1f} "
         f"purge_ms={purge_ms:.1f} errors={errors}"
     )
 

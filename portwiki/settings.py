@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "django_tasks_db",
+    # The API's documentation page and its Swagger UI files (served from static).
+    "ninja",
     "ports",
 ]
 

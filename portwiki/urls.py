@@ -1,9 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from ports.admin.translations import translation_completeness
+from ports.api.views import api
+from ports.api.views import not_found as api_not_found
 from ports.reader.sitemaps import sitemaps
 from ports.reader.views import favicon, robots_txt, shared_listing
 
@@ -18,6 +20,9 @@ urlpatterns = [
         name="translation-completeness",
     ),
     path("admin/", admin.site.urls),
+    # The open data: read-only JSON, in English, outside the language prefixes.
+    path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),
     path("robots.txt", robots_txt, name="robots-txt"),
     # Asked for by browsers and crawlers whatever the pages link to.
     path("favicon.ico", favicon, name="favicon"),

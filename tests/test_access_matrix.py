@@ -21,7 +21,9 @@ from ports.models import (
     FeedbackVote,
     ImportRun,
     KnownUse,
+    ObservedRun,
     RegistryChange,
+    Story,
     StoryRevision,
     StoryTransition,
 )
@@ -59,7 +61,21 @@ MATRIX = [
     ("no later version", "get", "/ports/{live_port}/v/2/", row(404, 404, 404, 404, 404, 404)),
     ("draft version", "get", "/ports/{draft_port}/v/1/", row(404, 404, 404, 404, 404, 404)),
     ("in review version", "get", "/ports/4323/v/1/", row(404, 404, 404, 404, 404, 404)),
+    # The open data API: public, read-only; drafts are absent (below)
+    ("api port", "get", "/api/v1/ports/{live_port}", EVERYONE),
+    ("api draft port", "get", "/api/v1/ports/{draft_port}", EVERYONE),
+    ("api assignments", "get", "/api/v1/assignments?service=http", EVERYONE),
+    ("api service", "get", "/api/v1/services/http", EVERYONE),
+    ("api stories", "get", "/api/v1/stories", EVERYONE),
+    ("api changes", "get", "/api/v1/changes", EVERYONE),
+    ("api schema", "get", "/api/v1/openapi.json", EVERYONE),
+    ("api docs", "get", "/api/v1/docs", EVERYONE),
+    ("api write", "post", "/api/v1/ports/{live_port}", row(405, 405, 405, 405, 405, 405)),
     ("search", "get", "/search/?q=story", EVERYONE),
+    ("top open ports", "get", "/ports/top-open/", EVERYONE),
+    ("free port finder", "get", "/tools/free-port/", EVERYONE),
+    ("free port finder json", "get", "/tools/free-port/?format=json", EVERYONE),
+    ("free port finder refusal", "get", "/tools/free-port/?count=1000", row(400, 400, 400, 400, 400, 400)),
     ("service", "get", "/services/http/", EVERYONE),
     ("rss", "get", "/feeds/stories.rss", EVERYONE),
     ("atom", "get", "/feeds/stories.atom", EVERYONE),
@@ -115,6 +131,11 @@ MATRIX = [
     ("import run list", "get", "/admin/ports/importrun/", row(LOGIN, LOGIN, 403, 403, 200, 200)),
     ("import run change", "get", "/admin/ports/importrun/{import_run}/change/", row(LOGIN, LOGIN, 403, 403, 200, 200)),
     ("import run delete", "get", "/admin/ports/importrun/{import_run}/delete/", row(LOGIN, LOGIN, 403, 403, 403, 403)),
+    ("observed run list", "get", "/admin/ports/observedrun/", row(LOGIN, LOGIN, 403, 403, 200, 200)),
+    ("observed run change", "get", "/admin/ports/observedrun/{observed_run}/change/", row(LOGIN, LOGIN, 403, 403, 200, 200)),
+    ("observed run add", "get", "/admin/ports/observedrun/add/", row(LOGIN, LOGIN, 403, 403, 403, 403)),
+    ("observed run delete", "get", "/admin/ports/observedrun/{observed_run}/delete/", row(LOGIN, LOGIN, 403, 403, 403, 403)),
+    ("observed port list", "get", "/admin/ports/observedport/", row(LOGIN, LOGIN, 403, 403, 200, 200)),
     ("registry change list", "get", "/admin/ports/registrychange/", row(LOGIN, LOGIN, 200, 200, 200, 200)),
     ("registry change change", "get", "/admin/ports/registrychange/{registry_change}/change/", row(LOGIN, LOGIN, 200, 200, 200, 200)),
     ("registry change delete", "get", "/admin/ports/registrychange/{registry_change}/delete/", row(LOGIN, LOGIN, 403, 403, 403, 403)),
@@ -160,6 +181,11 @@ def world(db):
     importing.import_registry(
         registry_csv(["http", "80", "tcp", "World Wide Web HTTP"]), file_name="r.csv"
     )
+    from ports.observed import importing as observed_importing
+
+    observed_importing.import_observed(
+        "nmap", b"http\t80/tcp\t0.484143\n", file_name="nmap-services"
+    )
     known_use = KnownUse.objects.create(
         story=live,
         kind=KnownUseKind.values[0],
@@ -181,6 +207,7 @@ def world(db):
         "known_use": known_use.pk,
         "assignment": make_assignment("ssh", 22).pk,
         "import_run": ImportRun.objects.first().pk,
+        "observed_run": ObservedRun.objects.get().pk,
         "registry_change": RegistryChange.objects.first().pk,
         "vote": vote.pk,
         "prompt": FeedbackPrompt.objects.get_or_create(key="default")[0].pk,
@@ -214,6 +241,40 @@ def test_access_matrix(world, client):
                     f"{role:9} {label}: {response.status_code} != {expected[role]}"
                 )
     assert wrong == [], "\n".join(wrong)
+
+
+# Public answers that show stories: what they show of one is its live version.
+PUBLIC_STORY_ADDRESSES = [
+    "/ports/{live_port}/",
+    "/ports/{live_port}/v/1/",
+    "/api/v1/ports/{live_port}",
+    "/api/v1/ports/{draft_port}",
+    "/api/v1/ports/4323",
+    "/api/v1/stories",
+]
+
+
+def test_drafts_never_reach_public_answers(world, client):
+    users, ids = world
+    live = Story.objects.get(pk=ids["live"])
+    live.title = "An unpublished edit"
+    live.save()
+    actions.story_record_save(story=live, by=None)
+    secrets = (
+        "A draft story",
+        "A story in review",
+        "An unpublished edit",
+        "Game server",
+    )
+    wrong = []
+    for role in ROLES:
+        client.logout()
+        if users[role] is not None:
+            client.force_login(users[role])
+        for url in PUBLIC_STORY_ADDRESSES:
+            content = client.get(url.format(**ids)).content.decode()
+            wrong += [f"{role} {url}: {s}" for s in secrets if s in content]
+    assert wrong == []
 
 
 def test_superuser_deletes_a_story_without_history(world, client):

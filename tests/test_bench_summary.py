@@ -78,11 +78,12 @@ def test_the_summary_line_names_each_target_with_its_reference():
                 bench.CACHED: result(900),
                 bench.UNCACHED: result(150),
                 bench.SEARCH_UNCACHED: result(100, p99=80.0, errors=1),
+                bench.API_UNCACHED: result(400, p99=21.25),
             },
         )
     ]
     line = bench.summary_line(bench.summarise(rounds), purge_ms=12.345)
     assert line == (
         "bench: front=0.95 cached=0.90 uncached=0.15 search_p99_ms=80.0 "
-        "purge_ms=12.3 errors=1"
+        "api_p99_ms=21.2 purge_ms=12.3 errors=1"
     )

@@ -45,8 +45,21 @@ def published_versions(
         .order_by("created_at", "id")
         .values_list("revision_id", "go_live_at", "created_at")
     )
+    return number_versions(
+        rows, live_revision_id=live_revision_id, live_since=live_since
+    )
+
+
+def number_versions(
+    records, *, live_revision_id: int | None = None, live_since=None
+) -> list[PublishedVersion]:
+    """
+    Versions from a story's going-live records, (revision id, go-live time,
+    record time) in the order they were made, as published_versions() reads
+    them.
+    """
     found: dict[int, PublishedVersion] = {}
-    for revision_id, go_live_at, created_at in rows:
+    for revision_id, go_live_at, created_at in records:
         if revision_id not in found:
             found[revision_id] = PublishedVersion(
                 len(found) + 1, revision_id, go_live_at or created_at
