@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ports.admin import feedback, registry, stories  # noqa: F401
+from ports.admin import feedback, observed, registry, stories  # noqa: F401
 
 admin.site.site_header = "portwiki"
 admin.site.site_title = _("portwiki admin")
