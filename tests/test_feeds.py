@@ -136,6 +136,8 @@ def test_pages_sitemap(client, demo):
         "http://testserver/ports/system/",
         "http://testserver/ports/user/",
         "http://testserver/ports/dynamic/",
+        "http://testserver/ports/top-open/",
+        "http://testserver/tools/free-port/",
     ]
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from ports.choices import RANGE_BOUNDS, AssignmentStatus, RangeClass
 from ports.models import Assignment, ObservedPort, ObservedRun, Story
 from ports.models.observed import OBSERVED_TRANSPORTS, ObservedSource
-from ports.reader.observed import Source, percent_text
+from ports.reader.observed import SOURCE_LABELS, Source, percent_text
 
 DEFAULT_RANGE = RANGE_BOUNDS[RangeClass.USER]
 DEFAULT_TRANSPORT = "tcp"
@@ -83,6 +83,10 @@ class FreePorts:
     def unchecked_sources(self):
         """The observed sources not imported: their conditions were not checked."""
         return [kind for kind in ObservedSource if kind not in self.sources]
+
+    @property
+    def unchecked_labels(self):
+        return [SOURCE_LABELS[kind] for kind in self.unchecked_sources]
 
 
 def _assigned(low, high, transport) -> list[tuple[int, int]]:

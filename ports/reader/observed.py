@@ -22,6 +22,10 @@ TRANSPORT_ORDER = {value: index for index, value in enumerate(Transport.values)}
 NMAP_NO_NAME = "unknown"
 SIGHTING_FIELDS = ("transport", "name", "aliases", "frequency", "frequency_rank")
 
+SOURCE_LABELS = {
+    NMAP: _("nmap's open-frequency table (nmap-services)"),
+    SERVICES: _("the operating system's services file (/etc/services)"),
+}
 # The most often open ports' list: how many it shows, by default and at most.
 TOP_DEFAULT = 100
 TOP_MAX = 1000
@@ -49,7 +53,7 @@ class Source:
 
     @property
     def label(self):
-        return ObservedSource(self.kind).label
+        return SOURCE_LABELS[self.kind]
 
     @property
     def url(self):

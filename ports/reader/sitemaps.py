@@ -25,7 +25,10 @@ class LanguagesSitemap(Sitemap):
 
 
 class PagesSitemap(LanguagesSitemap):
-    """The home page, the list of ports and the three range classes."""
+    """
+    The home page, the list of ports, the three range classes, the most
+    often open ports and the free-port finder.
+    """
 
     changefreq = "weekly"
 
@@ -34,6 +37,8 @@ class PagesSitemap(LanguagesSitemap):
             ("ports:home", {}),
             ("ports:port-list", {}),
             *(("ports:range-class", {"name": value}) for value in RangeClass.values),
+            ("ports:top-open", {}),
+            ("ports:free-port", {}),
         ]
 
     def location(self, item):
