@@ -138,3 +138,18 @@ def warm_pages(
             else:
                 failed.append(f"{language} {path} {response.status_code}")
     return {"warmed": warmed, "failed": failed}
+
+
+@task()
+def export_open_data() -> dict:
+    """
+    Write the open data's downloads again (ports.api.datasets), then purge
+    their cached copies. Returns the files written.
+    """
+    from ports.api import datasets
+    from ports.cache import tags
+    from ports.cache.purging import purge
+
+    package = datasets.export_datasets(base_url=settings.SITE_URL)
+    purge([tags.DATA])
+    return {"files": [resource["path"] for resource in package["resources"]]}

@@ -345,6 +345,12 @@ MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 SITE_NAME = os.environ.get("SITE_NAME", "portwiki")
+# The site's public address, for links in what is made outside a request
+# (the open data's downloads).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where the open data's downloads are written (served at /data/): storage
+# every app server shares, as MEDIA_ROOT.
+DATA_EXPORT_DIR = os.environ.get("DATA_EXPORT_DIR", str(BASE_DIR / "var" / "data"))
 
 # How many reverse proxies in front of the site append to X-Forwarded-For
 # (0: none, REMOTE_ADDR is the reader). Feedback votes are counted per reader.

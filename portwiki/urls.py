@@ -4,6 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 
 from ports.admin.translations import translation_completeness
+from ports.api import downloads
 from ports.api.views import api
 from ports.api.views import not_found as api_not_found
 from ports.reader.sitemaps import sitemaps
@@ -23,6 +24,8 @@ urlpatterns = [
     # The open data: read-only JSON, in English, outside the language prefixes.
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
+    path("data/", downloads.index, name="data-index"),
+    path("data/<str:name>", downloads.download, name="data-file"),
     path("robots.txt", robots_txt, name="robots-txt"),
     # Asked for by browsers and crawlers whatever the pages link to.
     path("favicon.ico", favicon, name="favicon"),

@@ -32,6 +32,12 @@ def _fresh_cache_and_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _open_data_elsewhere(settings, tmp_path):
+    """Downloads a test writes (an export after a commit) go to its own folder."""
+    settings.DATA_EXPORT_DIR = str(tmp_path / "data")
+
+
 def pytest_collection_modifyitems(items):
     """
     Every transactional test restores the migrated data (serialized rollback).

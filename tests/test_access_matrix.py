@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from ports.api import datasets
 from ports.choices import KnownUseKind
 from ports.editorial import actions
 from ports.models import (
@@ -71,6 +72,11 @@ MATRIX = [
     ("api schema", "get", "/api/v1/openapi.json", EVERYONE),
     ("api docs", "get", "/api/v1/docs", EVERYONE),
     ("api write", "post", "/api/v1/ports/{live_port}", row(405, 405, 405, 405, 405, 405)),
+    # Downloads: the latest export's files, and nothing else in its folder
+    ("data index", "get", "/data/", EVERYONE),
+    ("data stories", "get", "/data/stories.json", EVERYONE),
+    ("data known uses", "get", "/data/known-uses.csv", EVERYONE),
+    ("data other file", "get", "/data/notes.txt", row(404, 404, 404, 404, 404, 404)),
     ("search", "get", "/search/?q=story", EVERYONE),
     ("top open ports", "get", "/ports/top-open/", EVERYONE),
     ("free port finder", "get", "/tools/free-port/", EVERYONE),
@@ -214,6 +220,7 @@ def world(db):
         "editor_user": users["editor"].pk,
     }
     assert Group.objects.count() == 3
+    datasets.export_datasets(base_url="http://testserver")
     return users, ids
 
 
@@ -251,6 +258,10 @@ PUBLIC_STORY_ADDRESSES = [
     "/api/v1/ports/{draft_port}",
     "/api/v1/ports/4323",
     "/api/v1/stories",
+    "/data/stories.json",
+    "/data/stories.csv",
+    "/data/known-uses.json",
+    "/data/known-uses.csv",
 ]
 
 
@@ -260,6 +271,7 @@ def test_drafts_never_reach_public_answers(world, client):
     live.title = "An unpublished edit"
     live.save()
     actions.story_record_save(story=live, by=None)
+    datasets.export_datasets(base_url="http://testserver")
     secrets = (
         "A draft story",
         "A story in review",
@@ -272,7 +284,14 @@ def test_drafts_never_reach_public_answers(world, client):
         if users[role] is not None:
             client.force_login(users[role])
         for url in PUBLIC_STORY_ADDRESSES:
-            content = client.get(url.format(**ids)).content.decode()
+            response = client.get(url.format(**ids))
+            assert response.status_code == 200, url
+            body = (
+                b"".join(response.streaming_content)
+                if response.streaming
+                else response.content
+            )
+            content = body.decode()
             wrong += [f"{role} {url}: {s}" for s in secrets if s in content]
     assert wrong == []
 

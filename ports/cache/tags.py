@@ -33,6 +33,9 @@ def port_page_tags(number: int) -> list[str]:
 
 
 LISTING_TAGS = [SITE, LISTINGS]
+# The downloads: purged when an export has written new files.
+DATA = "data"
+DATA_TAGS = [SITE, DATA]
 REGISTRY_TAGS = [SITE, REGISTRY]
 
 
