@@ -343,7 +343,7 @@ def test_an_unknown_format_is_a_400():
     assert "The format is html or json." in response.content.decode()
 
 
-def test_the_finder_reads_a_whole_range_in_four_queries(
+def test_the_finder_reads_its_first_window_in_four_queries(
     range_40000, django_assert_num_queries
 ):
     with django_assert_num_queries(4):
@@ -351,6 +351,17 @@ def test_the_finder_reads_a_whole_range_in_four_queries(
             low=1, high=65535, transport="tcp", count=100
         )
     assert len(found.candidates) == 100
+
+
+def test_a_crowded_window_makes_the_finder_read_the_next_one(
+    django_assert_num_queries,
+):
+    make_assignment("crowd", 1, free_ports.WINDOW + 10, transport="tcp")
+    with django_assert_num_queries(7):
+        found = free_ports.find_free_ports(low=1, high=65535, transport="tcp", count=3)
+    first = free_ports.WINDOW + 11
+    assert [c.port for c in found.candidates] == [first, first + 1, first + 2]
+    assert found.next_low == first + 3
 
 
 def test_the_finder_is_in_every_language():
