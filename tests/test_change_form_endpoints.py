@@ -3,7 +3,9 @@ The story change form's background requests: the live preview of unsaved
 data, autosave and restore, and who else has the form open.
 """
 
+import datetime
 import re
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -240,3 +242,91 @@ def test_autosave_needs_the_right_to_edit_and_a_csrf_token(editor):
     guarded.force_login(User.objects.get(username="edna"))
     assert guarded.post(autosave_url(story), data).status_code == 403
     assert not StoryAutosave.objects.exists()
+
+
+# Presence ---------------------------------------------------------------------
+
+
+def presence_url(story):
+    return reverse("admin:ports_story_presence", args=[story.pk])
+
+
+def signed_in(username, role="Editor"):
+    client = Client()
+    client.force_login(make_user(username, role=role))
+    return client
+
+
+def test_presence_says_who_else_has_the_story_open_and_since_when(editor):
+    story = make_story(4521)
+    first = timezone.now().replace(hour=10, minute=42, second=0, microsecond=0)
+    later = first + datetime.timedelta(seconds=80)
+    alice, bob = signed_in("alice"), signed_in("bob", role="Reviewer")
+    with mock.patch("django.utils.timezone.now", return_value=first):
+        assert editor.post(presence_url(story)).json()["others"] == []
+        alice.post(presence_url(story))
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        bob.post(presence_url(story))
+        answer = editor.post(presence_url(story), {"version": "1"}).json()
+    assert answer["others"] == [
+        {"name": "alice", "since": "10:42"},
+        {"name": "bob", "since": "10:43"},
+    ]
+    assert answer["others_text"] == (
+        "Also open by alice since 10:42 and bob since 10:43."
+    )
+    assert answer["saved_text"] == ""
+    # The others see the editor too, since the first ping, not the latest.
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        seen = alice.post(presence_url(story)).json()["others"]
+    assert {"name": "edna", "since": "10:42"} in seen
+
+
+def test_presence_ends_when_the_form_is_closed_or_stops_pinging(editor):
+    story = make_story(4522)
+    start = timezone.now()
+    alice, bob = signed_in("alice"), signed_in("bob")
+    with mock.patch("django.utils.timezone.now", return_value=start):
+        alice.post(presence_url(story))
+        bob.post(presence_url(story))
+    assert bob.post(presence_url(story), {"leave": "1"}).status_code == 204
+    a_minute_on = start + datetime.timedelta(seconds=60)
+    with mock.patch("django.utils.timezone.now", return_value=a_minute_on):
+        assert [
+            o["name"] for o in editor.post(presence_url(story)).json()["others"]
+        ] == ["alice"]
+    much_later = start + datetime.timedelta(seconds=120)
+    with mock.patch("django.utils.timezone.now", return_value=much_later):
+        assert editor.post(presence_url(story)).json()["others"] == []
+
+
+def test_presence_warns_of_a_save_made_since_the_form_was_opened(editor):
+    story = make_story(4523)
+    otto = signed_in("otto")
+    url = change_url(story)
+    assert otto.post(url, form_data(otto, story, title_en="Otto's")).status_code == 302
+    saved_at = StoryRevision.objects.get().created_at
+    answer = editor.post(presence_url(story), {"version": "1"}).json()
+    assert answer["version"] == 2
+    assert answer["saved_text"].startswith(
+        f"otto saved this story at {timezone.localtime(saved_at):%H:%M}, "
+        "after this form was opened: if you save now, your save is refused"
+    )
+    assert editor.post(presence_url(story), {"version": "2"}).json()["saved_text"] == ""
+
+
+def test_presence_is_for_those_who_may_see_the_story(client, editor):
+    story = make_story(4524)
+    assert editor.get(presence_url(story)).status_code == 405
+    reviewer = signed_in("rita", role="Reviewer")
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.IN_REVIEW)
+    assert reviewer.post(presence_url(story)).status_code == 200
+    assert (
+        signed_in("reg", role="Registry manager").post(presence_url(story)).status_code
+        == 403
+    )
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(User.objects.get(username="edna"))
+    assert guarded.post(presence_url(story)).status_code == 403
+    page = editor.get(change_url(story)).content.decode()
+    assert f'data-url="{presence_url(story)}"' in page

@@ -5,9 +5,9 @@ shown as readers would see the story in the language being edited.
 The form's script (static/js/live-preview.js) posts the whole form into an
 iframe beside it. Here the form and its inlines are cleaned as a save would
 clean them, which builds the story and its parts in memory, and the reader's
-page is rendered from their snapshot. It all runs in a transaction that is
-always rolled back, so nothing cleaning might write (the row of a port
-number typed for the first time) outlives the request: no save, no revision.
+page is rendered from their snapshot. Cleaning runs in a transaction that
+is always rolled back, so nothing it might write (the row of a port number
+typed for the first time) outlives the request: no save, no revision.
 """
 
 from django.conf import settings
@@ -78,16 +78,17 @@ def story_live_preview(request, object_id, *, model_admin):
     language = request.GET.get("language", SOURCE_LANGUAGE)
     if language not in language_codes():
         language = SOURCE_LANGUAGE
-    with transaction.atomic(), translation.override(language):
-        story, parts, not_previewed = story_from_form(model_admin, request, story)
-        response = preview_response(
+    with translation.override(language):
+        with transaction.atomic():
+            story, parts, not_previewed = story_from_form(model_admin, request, story)
+            content = story_snapshot(story, parts)
+            transaction.set_rollback(True)
+        return preview_response(
             request,
             story,
-            story_snapshot(story, parts),
+            content,
             language=language,
             state=_("%(state)s with unsaved changes")
             % {"state": story.get_status_display()},
             not_previewed=not_previewed,
         )
-        transaction.set_rollback(True)
-    return response

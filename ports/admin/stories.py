@@ -209,6 +209,7 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
             "js/length-counter.js",
             "js/live-preview.js",
             "js/autosave.js",
+            "js/presence.js",
         )
         css = LanguageSwitchMixin.Media.css
 
@@ -380,6 +381,9 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
         )
         if obj is not None:
             context.update(self._workflow_context(request, obj))
+            context["presence_url"] = reverse(
+                "admin:ports_story_presence", args=[obj.pk]
+            )
             if may_save:
                 context.update(self._editing_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -450,6 +454,11 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
                 "<int:object_id>/autosave/",
                 view(self.autosave_view),
                 name="ports_story_autosave",
+            ),
+            path(
+                "<int:object_id>/presence/",
+                view(self.presence_view),
+                name="ports_story_presence",
             ),
             path(
                 "<int:object_id>/revisions/",
@@ -572,6 +581,9 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
 
     def autosave_view(self, request, object_id):
         return story_endpoints.story_autosave_view(request, object_id, model_admin=self)
+
+    def presence_view(self, request, object_id):
+        return story_endpoints.story_presence_view(request, object_id, model_admin=self)
 
     def revisions_view(self, request, object_id):
         story = self._story_or_404(request, object_id)

@@ -10,9 +10,11 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.views.decorators.http import require_http_methods
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from ports.editorial import autosave
+from ports.editorial import autosave, presence
 from ports.models import Story
 
 
@@ -66,5 +68,61 @@ def story_autosave_view(request, object_id, *, model_admin):
             "data": kept.data,
             "base_version": kept.base_version,
             "saved_at": kept.saved_at.isoformat(),
+        }
+    )
+
+
+@require_POST
+def story_presence_view(request, object_id, *, model_admin):
+    """
+    An open change form's ping: who else has the story open, and who saved
+    it since the version the form is based on (POST "version"), before the
+    editor's own save is refused for it. With "leave": the form was closed.
+    """
+    story = get_object_or_404(Story, pk=object_id)
+    if not model_admin.has_view_permission(request, story):
+        raise PermissionDenied
+    if request.POST.get("leave"):
+        presence.story_presence_leave(story_id=story.pk, user=request.user)
+        return HttpResponse(status=204)
+    others = [
+        {"name": other["name"], "since": clock_time(other["since"])}
+        for other in presence.story_presence_ping(story_id=story.pk, user=request.user)
+    ]
+    others_text = (
+        _("Also open by %(people)s.")
+        % {
+            "people": get_text_list(
+                [
+                    _("%(name)s since %(time)s")
+                    % {"name": other["name"], "time": other["since"]}
+                    for other in others
+                ],
+                _("and"),
+            )
+        }
+        if others
+        else ""
+    )
+    based_on = request.POST.get("version", "")
+    saved_text = ""
+    if based_on.isdigit() and story.version > int(based_on):
+        latest = story.revisions.select_related("author").first()
+        saved_text = _(
+            "%(who)s saved this story at %(time)s, after this form was opened: "
+            "if you save now, your save is refused and your text kept, so that "
+            "you can compare both versions first."
+        ) % {
+            "who": latest.author.get_username()
+            if latest and latest.author
+            else _("Someone else"),
+            "time": clock_time(latest.created_at if latest else story.updated_at),
+        }
+    return JsonResponse(
+        {
+            "others": others,
+            "others_text": others_text,
+            "version": story.version,
+            "saved_text": saved_text,
         }
     )

@@ -32,7 +32,9 @@
     var timer = null;
     var sent = null;
     var sequence = 0;
-    var shown = 0;
+    // One preview is made at a time; a change meanwhile waits for it.
+    var loading = false;
+    var pending = false;
 
     function isHidden() {
       return editor.classList.contains("preview-hidden");
@@ -63,13 +65,16 @@
           old.remove();
         }
       });
-      shown = number;
       status.textContent = say("Up to date");
     }
 
     function refresh() {
       window.clearTimeout(timer);
       if (isHidden()) {
+        return;
+      }
+      if (loading) {
+        pending = true;
         return;
       }
       var params = formData();
@@ -85,10 +90,11 @@
       frame.title = say("The story as readers would see it, unsaved");
       frame.dataset.sequence = String(number);
       frame.addEventListener("load", function () {
-        if (number < shown) {
-          frame.remove();
-        } else {
-          show(frame, number);
+        show(frame, number);
+        loading = false;
+        if (pending) {
+          pending = false;
+          refresh();
         }
       });
       frames.appendChild(frame);
@@ -107,6 +113,7 @@
       });
       document.body.appendChild(poster);
       status.textContent = say("Updating…");
+      loading = true;
       poster.submit();
       poster.remove();
     }

@@ -250,3 +250,54 @@ def test_restored_work_never_overwrites_a_save_made_meanwhile(
     screenshot(page, "autosave-conflict")
     story.refresh_from_db()
     assert (story.title_en, story.version) == ("Otto's title", 2)
+
+
+def test_presence_shows_who_else_is_editing_and_warns_of_their_save(
+    browser, page, live_server, screenshot
+):
+    story = make_story(4407, title="Port 4407 as saved")
+    make_user("otto", role="Editor", password=PASSWORD)
+    # The editor's clock is Playwright's, so twenty seconds pass at once.
+    page.clock.install()
+    with page.expect_response(re.compile(r"/presence/$")):
+        open_change_form(page, live_server, story)
+    presence = page.locator("#presence")
+    expect(presence).to_be_hidden()
+
+    otto_context = browser.new_context()
+    otto = otto_context.new_page()
+    log_in(otto, live_server.url, "otto")
+    otto.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+    expect(otto.locator("#presence .presence-others")).to_have_text(
+        re.compile(r"^Also open by edna since \d\d:\d\d\.$")
+    )
+
+    # The next ping tells the editor, without a reload.
+    page.clock.fast_forward(20_000)
+    expect(presence).to_contain_text(re.compile(r"Also open by otto since \d\d:\d\d"))
+    screenshot(page, "presence")
+
+    # Otto saves; the editor is warned before saving anything.
+    otto.fill("#id_title_en", "Otto's title")
+    otto.click("input[name=_continue]")
+    otto.wait_for_selector(".messagelist .success")
+    page.fill("#id_title_en", "Edna's title")
+    page.clock.fast_forward(20_000)
+    expect(presence.locator(".presence-saved")).to_contain_text(
+        re.compile(r"^otto saved this story at \d\d:\d\d, after this form was opened")
+    )
+    screenshot(page, "presence-saved")
+
+    # Otto leaves the story: at the editor's next ping, he is gone.
+    otto.goto(f"{live_server.url}/admin/")
+    others = presence.locator(".presence-others")
+    for _ping in range(20):
+        page.clock.fast_forward(20_000)
+        page.wait_for_timeout(250)
+        if others.is_hidden():
+            break
+    otto_context.close()
+    expect(presence.locator(".presence-others")).to_be_hidden()
+    expect(presence.locator(".presence-saved")).to_be_visible()
+    story.refresh_from_db()
+    assert story.title_en == "Otto's title"
