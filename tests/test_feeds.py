@@ -95,6 +95,7 @@ def test_sitemap_index_lists_the_sections(client, demo):
         "http://testserver/sitemap-pages.xml",
         "http://testserver/sitemap-stories.xml",
         "http://testserver/sitemap-ports.xml",
+        "http://testserver/sitemap-registry.xml",
     ]
 
 
@@ -153,6 +154,7 @@ def test_sitemaps_are_paged_as_the_protocol_allows(client, demo, monkeypatch):
         "http://testserver/sitemap-ports.xml?p=2",
         "http://testserver/sitemap-ports.xml?p=3",
         "http://testserver/sitemap-ports.xml?p=4",
+        "http://testserver/sitemap-registry.xml",
     ]
     entries = 67 * len(settings.LANGUAGES)
     last = sitemap_urls(client, "/sitemap-ports.xml?p=4", every_language=True)

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.db.models import Count
 
-from ports.choices import AssignmentStatus, ChangeKind
+from ports.choices import AssignmentStatus
 from ports.models import Assignment, ImportRun, RegistryChange
 from ports.registry import importing
 from tests.shared_data import NEWER, OLDER, shared_file
@@ -70,9 +70,10 @@ def test_whole_file_into_an_empty_registry(name, count):
     }
     assert (run.total_rows, run.new_count) == (count, count)
     assert Assignment.objects.count() == count
-    assert (
-        RegistryChange.objects.filter(run=run, kind=ChangeKind.ADDED).count() == count
-    )
+    # The registry's baseline, dated as the file's name says: no change rows.
+    assert run.outcome == ImportRun.Outcome.BASELINE
+    assert run.registry_date.isoformat() in name
+    assert not RegistryChange.objects.exists()
     named = sum(1 for key in expected if key[0])
     assert Assignment.objects.exclude(service_name="").count() == named
     portless = sum(1 for key in expected if not key[2])
@@ -133,9 +134,12 @@ def test_port_pages_show_the_real_update(client):
     import_file(NEWER)
     html = client.get("/ports/2/").content.decode()
     history = html[html.index('id="history-heading"') :]
-    assert "Withdrawn" in history and "Added" in history
+    assert "Gone from the registry of" in history
+    assert "Added in the registry of" in history
+    assert "In the registry of" in history
+    assert ">2025-03-28</time>" in history and ">2024-04-30</time>" in history
     html = client.get("/ports/6556/").content.decode()
-    assert "Changed" in html[html.index('id="history-heading"') :]
+    assert "Changed in the registry of" in html[html.index('id="history-heading"') :]
 
 
 def test_registry_wide_change_is_applied_in_bulk():

@@ -257,3 +257,14 @@ def test_the_real_update_counts_match_the_files(client):
     assert summary in text_of(html_of(client.get("/registry/changes/")))
     rss = ET.fromstring(client.get("/feeds/registry.rss").content)
     assert rss.find("channel/item/title").text == f"Registry of 2025-03-28: {summary}"
+
+
+def test_the_sitemap_lists_the_changes_pages(client, two_imports):
+    baseline, update = two_imports
+    content = client.get("/sitemap-registry.xml").content.decode()
+    english = re.findall(r"<loc>http://testserver(/registry/[^<]*)</loc>", content)
+    assert english == [
+        "/registry/changes/",
+        f"/registry/changes/{update.pk}/",
+        f"/registry/changes/{baseline.pk}/",
+    ]
