@@ -18,6 +18,7 @@ languages). The registry is searched in English. Elsewhere a simpler
 case-insensitive substring search stands in.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -33,18 +34,20 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     F,
     FloatField,
+    JSONField,
     Max,
     OuterRef,
     Q,
+    Subquery,
     TextField,
     Value,
     When,
     Window,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, Left
+from django.db.models.functions import Coalesce, Concat, Greatest, JSONObject, Left, Ln
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.html import escape
@@ -54,14 +57,16 @@ from django.utils.translation import gettext as _
 from ports.choices import PORT_MAX, PORT_MIN, AssignmentStatus
 from ports.editorial.revisions import Localized
 from ports.languages import SOURCE_LANGUAGE, ascii_digits
-from ports.models import Assignment, StorySearchText
+from ports.models import Assignment, ObservedPort, StorySearchText
 from ports.models.search import BIGRAM_LANGUAGES, bigram_words, search_config
+from ports.reader.observed import CLAIM_LABELS
 from ports.reader.page_data import EntryLabels, registry_facts, service_assignments
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 STORY_LIMIT = 10
 REGISTRY_LIMIT = 30
+OBSERVED_LIMIT = 10
 REGISTRY_SEARCH_CONFIG = "english"
 # Highlight delimiters that no text contains: the snippet is escaped first,
 # then they become <mark> elements.
@@ -138,6 +143,30 @@ class RegistryHit(EntryLabels):
     assignee: str
     status: str
     rank: float
+    # Why an entry whose own text does not match was found, if so.
+    observed: "ObservedReason | None" = None
+
+
+@dataclass
+class ObservedReason:
+    """The name nmap or the services file gives a hit's port, which matched."""
+
+    source: str
+    text: str  # safe HTML with <mark>
+
+    @property
+    def label(self):
+        return CLAIM_LABELS[self.source]
+
+
+@dataclass
+class ObservedHit:
+    """A port IANA assigned to no one that nmap or the services file name."""
+
+    port: int
+    transports: list
+    reason: ObservedReason
+    rank: float
 
 
 @dataclass
@@ -147,12 +176,19 @@ class Results:
     service_name: str = ""
     stories: list = field(default_factory=list)
     registry: list = field(default_factory=list)
+    observed: list = field(default_factory=list)  # ObservedHit
     story_count: int = 0
     registry_count: int = 0
+    observed_count: int = 0
 
     @property
     def total(self):
-        return self.story_count + self.registry_count + len(self.services)
+        return (
+            self.story_count
+            + self.registry_count
+            + self.observed_count
+            + len(self.services)
+        )
 
 
 def words_of(text: str) -> list[str]:
@@ -212,14 +248,37 @@ REGISTRY_SNIPPET_OPTIONS = {
 }
 
 
-def _document(model):
+class StoredDocument(Expression):
     """
-    The stored tsvector of a registry row (migration 0005): a generated
-    column, not a model field, since SQLite has none. Only for the model's
-    own table, not aliased in a subquery.
+    The stored tsvector of the query's own rows (migrations 0005 and 0018):
+    a generated column, not a model field, since SQLite has none. It follows
+    its table's alias, so it serves in a subquery too.
     """
-    table = connection.ops.quote_name(model._meta.db_table)
-    return RawSQL(f"{table}.search_document", [], output_field=SearchVectorField())
+
+    output_field = SearchVectorField()
+
+    def __init__(self, alias=None):
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        # Once resolved it keeps its table, as a column does: a subquery's
+        # expressions are resolved again in the outer query.
+        clone = self.copy()
+        if clone.alias is None:
+            clone.alias = query.get_initial_alias()
+        return clone
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        return f"({compiler.quote_name(self.alias)}.search_document)", []
+
+    def get_group_by_cols(self):
+        return [self]
 
 
 def _queries(text, words):
@@ -241,6 +300,29 @@ def _rank(any_word, every_word):
     )
 
 
+# The most a port's open frequency adds to its rank: a little less than a
+# match of every word (1.0), so that it orders comparable matches rather
+# than overriding the text.
+FREQUENCY_WEIGHT = 1.0
+# Frequencies are spread over orders of magnitude (0.48 for 80/tcp, 0.0001
+# for thousands of ports): ln(1 + 1000 f) / ln(1001) tells 1% from 0.1% from
+# 0.01% and stays within 0–1.
+FREQUENCY_SCALE = 1000
+
+
+def _frequency_bonus(frequency):
+    return (
+        FREQUENCY_WEIGHT
+        * Ln(Value(1.0) + FREQUENCY_SCALE * frequency)
+        / math.log(1 + FREQUENCY_SCALE)
+    )
+
+
+def _live_observed():
+    """Observed rows readers see: those of each source's current import."""
+    return ObservedPort.objects.filter(run__current=True)
+
+
 class _GroupHeadline(SearchHeadline):
     """
     ts_headline of a column the query groups by. Not a grouping key itself:
@@ -254,7 +336,9 @@ class _GroupHeadline(SearchHeadline):
 
 def _postgres_search(results, text, words, *, language, now):
     _story_hits(results, text, words, language=language, now=now)
-    _registry_hits(results, *_queries(text, words))
+    queries = _queries(text, words)
+    _registry_hits(results, words, *queries)
+    _observed_hits(results, words, *queries)
 
 
 def _story_queries(language, text, words):
@@ -380,17 +464,74 @@ REGISTRY_HIT_FIELDS = (
 )
 
 
-def _registry_hits(results, any_word, every_word):
+def _registry_hits(results, words, any_word, every_word):
     """
     The top registry entries, entries differing only in transport taken as
     one, withdrawn ones last, and the count of all: one query.
+
+    An assigned entry of one port is also found by what nmap or the services
+    file call that port (IANA's 3389 is "ms-wbt-server"; nmap says it is RDP).
+    It ranks by the better of its own text and theirs, plus a bonus for how
+    often nmap finds the port open, so that among comparable matches the
+    port the world runs comes first.
     """
+    # As the width, which has an index and so statistics (migration 0007):
+    # port_low = port_high would be guessed rare and the plan a slow one.
+    single_port = Q(
+        Exact(F("port_high") - F("port_low"), 0), status=AssignmentStatus.ASSIGNED
+    )
+    observed = _live_observed().alias(document=StoredDocument())
+    observed_here = observed.filter(port=OuterRef("port_low"))
+    matching_here = (
+        observed_here.filter(document=any_word)
+        .annotate(observed_rank=_rank(any_word, every_word))
+        .order_by("-observed_rank", "source", "transport")
+    )
     top = list(
-        Assignment.objects.alias(document=_document(Assignment))
-        .filter(document=any_word)
+        Assignment.objects.alias(document=StoredDocument())
+        .filter(
+            # A union of the two, each read from its indexes: an OR of them
+            # would read the whole table.
+            pk__in=Assignment.objects.alias(document=StoredDocument())
+            .filter(document=any_word)
+            .values("pk")
+            .union(
+                Assignment.objects.filter(
+                    single_port,
+                    port_low__in=observed.filter(document=any_word).values("port"),
+                ).values("pk")
+            )
+        )
         .values(*REGISTRY_HIT_FIELDS)
+        # Aliases, not annotations: each is computed once, inside the rank.
+        .alias(
+            text_rank=Max(_rank(any_word, every_word)),
+            observed_rank=Max(
+                Case(
+                    When(
+                        single_port,
+                        then=Subquery(matching_here.values("observed_rank")[:1]),
+                    ),
+                    output_field=FloatField(),
+                )
+            ),
+            frequency=Max(
+                Case(
+                    When(
+                        single_port,
+                        then=Subquery(
+                            observed_here.nmap()
+                            .order_by("-frequency")
+                            .values("frequency")[:1]
+                        ),
+                    ),
+                    output_field=FloatField(),
+                )
+            ),
+        )
         .annotate(
-            rank=Max(_rank(any_word, every_word)),
+            rank=Greatest(F("text_rank"), Coalesce(F("observed_rank"), 0.0))
+            + _frequency_bonus(Coalesce(F("frequency"), 0.0)),
             transports=ArrayAgg("transport", distinct=True, default=[]),
             total=Window(Count("*")),
             snippet=_GroupHeadline(
@@ -398,6 +539,17 @@ def _registry_hits(results, any_word, every_word):
                 any_word,
                 config=REGISTRY_SEARCH_CONFIG,
                 **REGISTRY_SNIPPET_OPTIONS,
+            ),
+            # Why an entry whose own text does not match was found: the
+            # observed row that matched best, for the hits shown only.
+            observed=Case(
+                When(
+                    text_rank=0,
+                    then=Subquery(
+                        _best_observed_row(observed_here, any_word, every_word)
+                    ),
+                ),
+                output_field=JSONField(),
             ),
         )
         # False sorts before true: withdrawn entries last.
@@ -410,11 +562,80 @@ def _registry_hits(results, any_word, every_word):
     )
     results.registry_count = top[0]["total"] if top else 0
     results.registry = [
-        _registry_hit(row, highlight(row["snippet"] or "")) for row in top
+        _registry_hit(
+            row,
+            highlight(row["snippet"] or ""),
+            _observed_reason(row["observed"], words),
+        )
+        for row in top
     ]
 
 
-def _registry_hit(row, description):
+def _observed_hits(results, words, any_word, every_word):
+    """
+    Ports that nmap or the services file name for the words and IANA has
+    assigned to no one (25565 is nmap's "minecraft"), ranked as registry
+    entries are, and the count of all: one query.
+    """
+    observed = _live_observed().alias(document=StoredDocument())
+    assigned = Assignment.objects.filter(
+        port_low=OuterRef("port"),
+        port_high=OuterRef("port"),
+        status=AssignmentStatus.ASSIGNED,
+    )
+    here = observed.filter(port=OuterRef("port"))
+    top = list(
+        observed.filter(document=any_word)
+        .exclude(Exists(assigned))
+        .values("port")
+        .annotate(
+            text_rank=Max(_rank(any_word, every_word)),
+            frequency=Subquery(
+                here.nmap().order_by("-frequency").values("frequency")[:1]
+            ),
+            rank=F("text_rank") + _frequency_bonus(Coalesce(F("frequency"), 0.0)),
+            transports=ArrayAgg("transport", distinct=True, default=[]),
+            total=Window(Count("*")),
+            row=Subquery(_best_observed_row(here, any_word, every_word)),
+        )
+        .order_by("-rank", "port")[:OBSERVED_LIMIT]
+    )
+    results.observed_count = top[0]["total"] if top else 0
+    results.observed = [
+        ObservedHit(
+            port=row["port"],
+            transports=sorted(row["transports"]),
+            reason=_observed_reason(row["row"], words),
+            rank=row["rank"],
+        )
+        for row in top
+    ]
+
+
+def _best_observed_row(rows, any_word, every_word):
+    """The best match among observed rows, as a JSON object."""
+    return (
+        rows.filter(document=any_word)
+        .annotate(observed_rank=_rank(any_word, every_word))
+        .order_by("-observed_rank", "source", "transport")
+        .values(
+            row=JSONObject(
+                source="source", name="name", aliases="aliases", comment="comment"
+            )
+        )[:1]
+    )
+
+
+def _observed_reason(row, words):
+    """An observed row's name, aliases and comment, matches marked."""
+    if not row:
+        return None
+    names = row["name"] + (f" ({', '.join(row['aliases'])})" if row["aliases"] else "")
+    text = " — ".join(part for part in (names, row["comment"]) if part)
+    return ObservedReason(row["source"], highlight(_window(text, words, size=400)))
+
+
+def _registry_hit(row, description, observed=None):
     return RegistryHit(
         service_name=row["service_name"],
         port_low=row["port_low"],
@@ -424,6 +645,7 @@ def _registry_hit(row, description):
         assignee=row["assignee"],
         status=row["status"],
         rank=row["rank"],
+        observed=observed,
     )
 
 
@@ -505,14 +727,60 @@ def _fallback_search(results, words, *, language, now):
         "assignee": 2,
         "contact": 1,
     }
-    assignments = Assignment.objects.filter(_contains_any(registry_weights, words))
+    # Observed names count as service names, their comments as descriptions.
+    observed_weights = {"name": 8, "aliases": 8, "comment": 4}
+    matching = _live_observed().filter(_contains_any(observed_weights, words))
+    here = matching.filter(port=OuterRef("port_low"))
+    single_port = Q(port_low=F("port_high"), status=AssignmentStatus.ASSIGNED)
+    assignments = Assignment.objects.filter(
+        _contains_any(registry_weights, words)
+        | Q(single_port, port_low__in=matching.values("port"))
+    )
     groups = assignments.values(
         "service_name", "port_low", "port_high", "description", "assignee", "status"
     )
     results.registry_count = groups.order_by().distinct().count()
-    rows = groups.annotate(rank=Max(_score(registry_weights, words))).order_by(
-        "-rank", "port_low", "service_name"
-    )[:REGISTRY_LIMIT]
+    rows = (
+        groups.alias(
+            text_rank=Max(_score(registry_weights, words)),
+            observed_rank=Max(
+                Case(
+                    When(
+                        single_port,
+                        then=Subquery(
+                            here.annotate(score=_score(observed_weights, words))
+                            .order_by("-score")
+                            .values("score")[:1]
+                        ),
+                    ),
+                    default=Value(0),
+                )
+            ),
+            frequency=Max(
+                Case(
+                    When(
+                        single_port,
+                        then=Subquery(
+                            _live_observed()
+                            .nmap()
+                            .filter(port=OuterRef("port_low"))
+                            .order_by("-frequency")
+                            .values("frequency")[:1]
+                        ),
+                    ),
+                    output_field=FloatField(),
+                )
+            ),
+        )
+        .annotate(
+            own_text=F("text_rank"),
+            rank=Greatest(F("text_rank"), Coalesce(F("observed_rank"), 0))
+            + FALLBACK_FREQUENCY_POINTS
+            * _frequency_bonus(Coalesce(F("frequency"), 0.0)),
+        )
+        .order_by("-rank", "port_low", "service_name")[:REGISTRY_LIMIT]
+    )
+    observed = _fallback_observed(matching, observed_weights, words)
     transports = {}
     keys = [(row["service_name"], row["port_low"], row["port_high"]) for row in rows]
     for name, low, high, transport in assignments.filter(
@@ -523,7 +791,82 @@ def _fallback_search(results, words, *, language, now):
         row["transports"] = transports.get(
             (row["service_name"], row["port_low"], row["port_high"]), set()
         )
+        best = observed.get(row["port_low"])
         results.registry.append(
-            _registry_hit(row, highlight(_window(row["description"], words, size=400)))
+            _registry_hit(
+                row,
+                highlight(_window(row["description"], words, size=400)),
+                _observed_reason(best and best["row"], words)
+                if not row["own_text"] and row["port_low"] == row["port_high"]
+                else None,
+            )
         )
+    unassigned = sorted(
+        (port for port in observed.values() if not port["assigned"]),
+        key=lambda port: (-port["rank"], port["port"]),
+    )
+    results.observed_count = len(unassigned)
+    results.observed = [
+        ObservedHit(
+            port=port["port"],
+            transports=sorted(port["transports"]),
+            reason=_observed_reason(port["row"], words),
+            rank=port["rank"],
+        )
+        for port in unassigned[:OBSERVED_LIMIT]
+    ]
     results.registry.sort(key=lambda hit: hit.status == AssignmentStatus.WITHDRAWN)
+
+
+# The fallback's scores count 8 for a word in a name: a port's open
+# frequency adds up to that.
+FALLBACK_FREQUENCY_POINTS = 8
+
+
+def _fallback_observed(matching, weights, words):
+    """
+    The matching observed rows by port, in one query: the best-matching row,
+    the transports, whether IANA assigned the port, and its rank.
+    """
+    assigned = Assignment.objects.filter(
+        port_low=OuterRef("port"),
+        port_high=OuterRef("port"),
+        status=AssignmentStatus.ASSIGNED,
+    )
+    ports = {}
+    for row in (
+        matching.annotate(score=_score(weights, words), assigned=Exists(assigned))
+        .order_by("-score", "source", "transport")
+        .values(
+            "port",
+            "source",
+            "transport",
+            "name",
+            "aliases",
+            "comment",
+            "frequency",
+            "score",
+            "assigned",
+        )
+    ):
+        port = ports.setdefault(
+            row["port"],
+            {
+                "port": row["port"],
+                "row": row,
+                "assigned": row["assigned"],
+                "transports": set(),
+                "score": row["score"],
+                "frequency": 0.0,
+            },
+        )
+        port["transports"].add(row["transport"])
+        port["frequency"] = max(port["frequency"], row["frequency"] or 0.0)
+    for port in ports.values():
+        bonus = math.log1p(FREQUENCY_SCALE * port["frequency"]) / math.log1p(
+            FREQUENCY_SCALE
+        )
+        port["rank"] = port["score"] + FALLBACK_FREQUENCY_POINTS * (
+            FREQUENCY_WEIGHT * bonus
+        )
+    return ports
