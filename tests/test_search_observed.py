@@ -9,9 +9,12 @@ import re
 import pytest
 from django.db import connection
 
+from ports.choices import KnownUseKind
+from ports.editorial import actions
+from ports.models import KnownUse
 from ports.observed.importing import import_observed
 from ports.reader import search
-from tests.factories import make_assignment
+from tests.factories import make_assignment, make_citation, make_faq, make_story
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +139,23 @@ def test_only_the_current_imports_rows_are_searched(observed):
     assert [hit.port for hit in search.search("blockgame", language="en").observed] == [
         25565
     ]
+
+
+def test_a_storys_known_uses_are_searched_in_every_language(client):
+    story = make_story(31337, title="Elite port", title_de="Elite-Port")
+    make_citation(story)
+    make_faq(story)
+    KnownUse.objects.create(
+        story=story,
+        kind=KnownUseKind.MALWARE,
+        name="Back Orifice",
+        description="A remote administration trojan of 1998",
+        source_title="CERT advisory",
+        source_url="https://example.org/cert",
+    )
+    actions.story_publish(story=story, by=None)
+    for language in ("en", "de"):
+        results = search.search("orifice trojan", language=language)
+        assert [(hit.port, hit.language) for hit in results.stories] == [
+            (31337, language)
+        ]

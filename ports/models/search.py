@@ -78,8 +78,14 @@ def bigram_text(text: str) -> str:
 def search_texts(content: dict) -> list[tuple[str, str, str, str]]:
     """
     A version's content as (language, title, summary, text) for each language
-    it has a title in; the text is its FAQs and body, plain.
+    it has a title in; the text is its FAQs and body, plain, and its known
+    uses' names and descriptions, which are not translated: in every
+    language's text, so that a search for "Back Orifice" finds the story.
     """
+    known_uses = [
+        f"{use.get('name', '')} {use.get('description', '')}"
+        for use in content.get("known_uses", [])
+    ]
     texts = []
     for language in language_codes():
         title = content["title"].get(language, "")
@@ -90,7 +96,7 @@ def search_texts(content: dict) -> list[tuple[str, str, str, str]]:
             for faq in content.get("faqs", [])
         )
         body = strip_tags(content.get("body_html", {}).get(language, ""))
-        text = " ".join(" ".join([*faqs, body]).split())
+        text = " ".join(" ".join([*faqs, body, *known_uses]).split())
         texts.append((language, title, content["summary"].get(language, ""), text))
     return texts
 
