@@ -12,13 +12,17 @@ of a port page (a view with one primary-key query and a 20 KB template is
 measured beside them, for reference), and ends with one summary line:
 
     bench: front=<÷nginx> cached=<÷minimal> uncached=<÷minimal>
-           search_p99_ms=<ms> api_p99_ms=<ms> purge_ms=<ms> errors=<count>
+           search_p99_ms=<ms> search_top3=<rate> api_p99_ms=<ms> purge_ms=<ms>
+           errors=<count>
 
 "front" is a port page through Varnish (deploy/varnish/portwiki.vcl) in
 front of the server with the page cache; "purge_ms" the median time from a
 publish's commit to the new version through Varnish; "search_p99_ms" the
-p99 of searches on the server without the page cache, "api_p99_ms" that of
-the API's port answers (/api/v1/ports/<number>, 4 clients; target < 50 ms).
+p99 of searches on the server without the page cache, "search_top3" the
+share of everyday queries whose expected port search lists among its first
+three results (ports.reader.search_relevance, with nmap's nmap-services and
+/etc/services imported where installed), "api_p99_ms" that of the API's
+port answers (/api/v1/ports/<number>, 4 clients; target < 50 ms).
 
 Usage: .venv/bin/python bench/run.py [--reuse] [--duration 4] [--rounds 5]
        [--stories 2000]
@@ -47,6 +51,12 @@ from story_words import TRANSLATED_WORDS, UNSPACED
 REGISTRY_FILE = (
     ROOT.parent / "shared" / "data" / "service-names-port-numbers-2025-03-28-LF.csv"
 )
+# What the world runs beside the registry, as Debian installs it (nmap-common,
+# netbase); search ranks with it.
+OBSERVED_FILES = {
+    "nmap": Path("/usr/share/nmap/nmap-services"),
+    "services": Path("/etc/services"),
+}
 DB_NAME = os.environ.get("BENCH_DB_NAME", "portwiki_bench")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -346,9 +356,13 @@ def main():
         manage("migrate", "--noinput", stdout=subprocess.DEVNULL)
     else:
         build_database(DB_NAME, REGISTRY_FILE, args.stories, BASE_ENV)
+    for source, path in OBSERVED_FILES.items():
+        if path.exists():  # a repeat import changes nothing
+            manage("import_observed", source, str(path), stdout=subprocess.DEVNULL)
     # Freshly loaded tables have no statistics until autovacuum gets to them,
     # and the planner then picks bitmap scans and sorts over index scans.
     analyze()
+    search_top3 = search_relevance()
     manage("collectstatic", "--noinput", stdout=subprocess.DEVNULL)
     commands = ROOT / "ports" / "management" / "commands"
     if (commands / "compile_translations.py").exists():  # message catalogues
@@ -451,7 +465,7 @@ def main():
         f"fresh page through Varnish; load average {load_before:.2f} before, "
         f"{os.getloadavg()[0]:.2f} after",
         "",
-        summary_line(summary, purge_ms),
+        summary_line(summary, purge_ms, search_top3),
     ]
     report = "\n".join(lines)
     print(f"\n{report}")
@@ -486,13 +500,28 @@ def purge_timing(front_base, path, front_location):
     return statistics.median(float(line) for line in result.stdout.split())
 
 
-def summary_line(summary, purge_ms):
+def search_relevance():
+    """The top-3 hit rate of search's everyday queries on the bench database."""
+    say("measuring search relevance …")
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "search_relevance.py")],
+        cwd=ROOT,
+        env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "portwiki.settings"},
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return float(result.stdout.split()[-1])
+
+
+def summary_line(summary, purge_ms, search_top3):
     errors = sum(row["errors"] for row in summary.values())
     return (
         f"bench: front={summary[FRONT]['to_nginx']:.2f} "
         f"cached={summary[CACHED]['to_minimal']:.2f} "
         f"uncached={summary[UNCACHED]['to_minimal']:.2f} "
         f"search_p99_ms={summary[SEARCH_UNCACHED]['p99']:.1f} "
+        f"search_top3={search_top3:.2f} "
         f"api_p99_ms={summary[API_UNCACHED]['p99']:.1f} "
         f"purge_ms={purge_ms:.1f} errors={errors}"
     )

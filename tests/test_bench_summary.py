@@ -82,8 +82,10 @@ def test_the_summary_line_names_each_target_with_its_reference():
             },
         )
     ]
-    line = bench.summary_line(bench.summarise(rounds), purge_ms=12.345)
+    line = bench.summary_line(
+        bench.summarise(rounds), purge_ms=12.345, search_top3=0.9167
+    )
     assert line == (
         "bench: front=0.95 cached=0.90 uncached=0.15 search_p99_ms=80.0 "
-        "api_p99_ms=21.2 purge_ms=12.3 errors=1"
+        "search_top3=0.92 api_p99_ms=21.2 purge_ms=12.3 errors=1"
     )
