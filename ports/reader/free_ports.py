@@ -96,6 +96,27 @@ class FreePorts:
     def unchecked_labels(self):
         return [SOURCE_LABELS[kind] for kind in self.unchecked_sources]
 
+    def as_dict(self):
+        """The answer as the JSON of /tools/free-port/?format=json gives it."""
+        return {
+            "low": self.low,
+            "high": self.high,
+            "transport": self.transport,
+            "count": self.count,
+            "max_open_frequency": max_frequency(),
+            "ports": [candidate.as_dict() for candidate in self.candidates],
+            "next_low": self.next_low,
+            "sources": {
+                kind: {
+                    "date": source.date.isoformat() if source.date else None,
+                    "version": source.version,
+                    "url": source.url,
+                }
+                for kind, source in self.sources.items()
+            },
+            "unchecked_sources": [str(kind) for kind in self.unchecked_sources],
+        }
+
 
 def _assigned(low, high, transport) -> list[tuple[int, int]]:
     """IANA's assigned or reserved ranges overlapping low–high for the transport."""

@@ -150,7 +150,7 @@ def free_port(request):
         count=data["count"],
     )
     if wants_json:
-        response = JsonResponse(_as_json(found), json_dumps_params={"indent": 1})
+        response = JsonResponse(found.as_dict(), json_dumps_params={"indent": 1})
     else:
         query = {
             name: value
@@ -161,24 +161,3 @@ def free_port(request):
         context = {"form": shown, "found": found, "query": query}
         response = render(request, "ports/free_port.html", context)
     return share_listing(request, response)
-
-
-def _as_json(found):
-    return {
-        "low": found.low,
-        "high": found.high,
-        "transport": found.transport,
-        "count": found.count,
-        "max_open_frequency": free_ports.max_frequency(),
-        "ports": [candidate.as_dict() for candidate in found.candidates],
-        "next_low": found.next_low,
-        "sources": {
-            kind: {
-                "date": source.date.isoformat() if source.date else None,
-                "version": source.version,
-                "url": source.url,
-            }
-            for kind, source in found.sources.items()
-        },
-        "unchecked_sources": [str(kind) for kind in found.unchecked_sources],
-    }
