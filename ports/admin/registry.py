@@ -503,6 +503,7 @@ class ImportRunAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = (
         "file_name",
         "started_at",
+        "registry_date",
         "started_by",
         "outcome",
         "reason",
