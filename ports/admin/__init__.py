@@ -3,7 +3,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ports.admin import feedback, observed, registry, stories  # noqa: F401
+from ports.admin import (  # noqa: F401
+    feedback,
+    observed,
+    registry,
+    search_tuning,
+    stories,
+)
 
 admin.site.site_header = "portwiki"
 admin.site.site_title = _("portwiki admin")

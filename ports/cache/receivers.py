@@ -38,3 +38,11 @@ def purge_observed_pages(sender, ports, **kwargs):
 @receiver([post_save, post_delete], sender="ports.FeedbackPrompt")
 def purge_port_pages(sender, **kwargs):
     purge([tags.PORTS])  # every port page asks it
+
+
+@receiver([post_save, post_delete], sender="ports.SearchSynonym")
+@receiver([post_save, post_delete], sender="ports.SearchPromotion")
+@receiver([post_save, post_delete], sender="ports.PromotedPort")
+def purge_search_pages(sender, **kwargs):
+    # Search pages are listings; what changed may be an approval.
+    purge([tags.LISTINGS])

@@ -15,6 +15,7 @@ from ports.models.registry import (
     widest_range,
 )
 from ports.models.search import StorySearchText
+from ports.models.search_tuning import PromotedPort, SearchPromotion, SearchSynonym
 from ports.models.stories import (
     FAQ,
     Citation,
@@ -39,8 +40,11 @@ __all__ = [
     "ObservedRun",
     "ObservedSource",
     "Port",
+    "PromotedPort",
     "RegistryChange",
     "RelatedPort",
+    "SearchPromotion",
+    "SearchSynonym",
     "Story",
     "StoryAutosave",
     "StoryRevision",

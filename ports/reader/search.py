@@ -18,7 +18,9 @@ languages). The registry is searched in English. Elsewhere a simpler
 case-insensitive substring search stands in.
 """
 
+import functools
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -57,8 +59,15 @@ from django.utils.translation import gettext as _
 from ports.choices import PORT_MAX, PORT_MIN, AssignmentStatus
 from ports.editorial.revisions import Localized
 from ports.languages import SOURCE_LANGUAGE, ascii_digits
-from ports.models import Assignment, ObservedPort, StorySearchText
+from ports.models import (
+    Assignment,
+    ObservedPort,
+    PromotedPort,
+    SearchSynonym,
+    StorySearchText,
+)
 from ports.models.search import BIGRAM_LANGUAGES, bigram_words, search_config
+from ports.models.search_tuning import normalize_query
 from ports.reader.observed import CLAIM_LABELS
 from ports.reader.page_data import EntryLabels, registry_facts, service_assignments
 
@@ -177,6 +186,8 @@ class Results:
     stories: list = field(default_factory=list)
     registry: list = field(default_factory=list)
     observed: list = field(default_factory=list)  # ObservedHit
+    # PromotedPort rows (with note and service_name) of an approved promotion.
+    promoted: list = field(default_factory=list)
     story_count: int = 0
     registry_count: int = 0
     observed_count: int = 0
@@ -205,6 +216,7 @@ def highlight(snippet: str) -> str:
 def search(text: str, *, language: str, now=None) -> Results:
     """Search stories and the registry for words (a parsed "words" query)."""
     results = Results(text=text)
+    results.promoted = promoted_ports(text)
     name = text.strip()
     if _SERVICE_RE.match(name):
         matches = service_assignments(name)
@@ -214,11 +226,34 @@ def search(text: str, *, language: str, now=None) -> Results:
     words = words_of(text)
     if not words:
         return results
+    synonyms = SearchSynonym.objects.expansions(words)
     if connection.vendor == "postgresql":
-        _postgres_search(results, text, words, language=language, now=now)
+        _postgres_search(results, text, words, synonyms, language=language, now=now)
     else:
-        _fallback_search(results, words, language=language, now=now)
+        expanded = [*words, *(w for e in synonyms.values() for w in words_of(e))]
+        _fallback_search(results, expanded, language=language, now=now)
     return results
+
+
+def promoted_ports(text: str) -> list:
+    """The ports an approved promotion pins to this query, in its order."""
+    return list(
+        PromotedPort.objects.filter(
+            promotion__query=normalize_query(text),
+            promotion__approved_at__isnull=False,
+        ).annotate(
+            note=F("promotion__note"),
+            service_name=Subquery(
+                Assignment.objects.filter(
+                    port_low=OuterRef("port"),
+                    port_high=OuterRef("port"),
+                    status=AssignmentStatus.ASSIGNED,
+                )
+                .order_by("service_name")
+                .values("service_name")[:1]
+            ),
+        )
+    )
 
 
 # PostgreSQL ---------------------------------------------------------------------
@@ -281,14 +316,22 @@ class StoredDocument(Expression):
         return [self]
 
 
-def _queries(text, words):
-    any_word = SearchQuery(words[0], config=REGISTRY_SEARCH_CONFIG)
-    for word in words[1:]:
-        any_word |= SearchQuery(word, config=REGISTRY_SEARCH_CONFIG)
-    every_word = SearchQuery(
-        text, config=REGISTRY_SEARCH_CONFIG, search_type="websearch"
-    )
-    return any_word, every_word
+def _queries(text, words, synonyms, config=REGISTRY_SEARCH_CONFIG):
+    """
+    The any-word and every-word queries of `words`: each word or, where an
+    approved synonym gives it other words, those words in a row ("dns"
+    finds "domain name").
+    """
+    parts = []
+    for word in words:
+        part = SearchQuery(word, config=config)
+        if expansion := synonyms.get(word.casefold()):
+            part |= SearchQuery(expansion, config=config, search_type="phrase")
+        parts.append(part)
+    any_word = functools.reduce(operator.or_, parts)
+    if any(word.casefold() in synonyms for word in words):
+        return any_word, functools.reduce(operator.and_, parts)
+    return any_word, SearchQuery(text, config=config, search_type="websearch")
 
 
 def _rank(any_word, every_word):
@@ -334,14 +377,14 @@ class _GroupHeadline(SearchHeadline):
         return []
 
 
-def _postgres_search(results, text, words, *, language, now):
-    _story_hits(results, text, words, language=language, now=now)
-    queries = _queries(text, words)
+def _postgres_search(results, text, words, synonyms, *, language, now):
+    _story_hits(results, text, words, synonyms, language=language, now=now)
+    queries = _queries(text, words, synonyms)
     _registry_hits(results, words, *queries)
     _observed_hits(results, words, *queries)
 
 
-def _story_queries(language, text, words):
+def _story_queries(language, text, words, synonyms):
     """
     The any-word and every-word queries of `words` in one language's
     documents (ports.models.search): its configuration's lexemes, or for
@@ -349,10 +392,7 @@ def _story_queries(language, text, words):
     """
     config = search_config(language)
     if language not in BIGRAM_LANGUAGES:
-        any_word = SearchQuery(words[0], config=config)
-        for word in words[1:]:
-            any_word |= SearchQuery(word, config=config)
-        return any_word, SearchQuery(text, config=config, search_type="websearch")
+        return _queries(text, words, synonyms, config)
     parts = [
         " <-> ".join(f"'{term}'" for term in terms)
         if len(terms) > 1 or len(terms[0]) > 1
@@ -380,14 +420,14 @@ def _live_texts(now):
     )
 
 
-def _story_hits(results, text, words, *, language, now):
+def _story_hits(results, text, words, synonyms, *, language, now):
     """
     The top live stories and the count of all, in one query: matches in the
     reader's language first, then English matches of stories with none.
     """
     now = now or timezone.now()
     languages = list(dict.fromkeys([language, SOURCE_LANGUAGE]))
-    queries = {code: _story_queries(code, text, words) for code in languages}
+    queries = {code: _story_queries(code, text, words, synonyms) for code in languages}
     matches = Q()
     ranks, snippets = [], []
     for code, (any_word, every_word) in queries.items():
