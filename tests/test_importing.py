@@ -429,3 +429,17 @@ def test_port_page_shows_the_registry_history(client):
     assert "<bdi>x11</bdi> (<bdi>6000-6063/tcp</bdi>)" in history
     withdrawn = client.get("/ports/81/").content.decode()
     assert "Withdrawn" in withdrawn[withdrawn.index('id="history-heading"') :]
+
+
+def test_a_withdrawal_is_dated_by_the_registry_that_dropped_the_entry(client):
+    first = registry_csv(
+        ["keep", "4801", "tcp", "Kept"], ["gone", "4802", "tcp", "Gone"]
+    )
+    importing.import_registry(first, file_name="a.csv")
+    importing.import_registry(
+        registry_csv(["keep", "4801", "tcp", "Kept"]),
+        file_name="b.csv",
+        registry_date=datetime.date(2021, 5, 5),
+    )
+    html = client.get("/ports/4802/").content.decode()
+    assert 'Withdrawn from the registry on <time datetime="2021-05-05' in html

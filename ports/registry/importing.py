@@ -407,10 +407,19 @@ def _apply(plan: ImportPlan, *, user, progress) -> ImportRun:
         )
         step(len(batch))
 
+    # Withdrawn in registry time, as history reads: the registry of that
+    # date no longer lists it (the import's own time where the file has none).
+    withdrawn_at = (
+        datetime.datetime.combine(plan.registry_date, datetime.time(), datetime.UTC)
+        if plan.registry_date
+        else now
+    )
     for start in range(0, len(plan.withdrawn), BATCH_SIZE):
         batch = plan.withdrawn[start : start + BATCH_SIZE]
         Assignment.objects.filter(pk__in=[change.pk for change in batch]).update(
-            status=AssignmentStatus.WITHDRAWN, withdrawn_at=now, updated_at=now
+            status=AssignmentStatus.WITHDRAWN,
+            withdrawn_at=withdrawn_at,
+            updated_at=now,
         )
         step(len(batch))
 
