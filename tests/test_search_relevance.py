@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
+from ports.models import PromotedPort, SearchPromotion, SearchSynonym
 from ports.observed.importing import import_observed
 from ports.reader import search_relevance
 from ports.registry import importing
@@ -50,3 +52,18 @@ def test_everyday_queries_find_their_port_in_the_first_three(world, capsys):
         print("\n" + "\n".join(relevance.report()))
     assert len(relevance.checks) >= 40
     assert relevance.rate >= LEVEL, "\n".join(relevance.report())
+
+
+@pytest.mark.django_db
+def test_approved_synonyms_and_promotions_fix_misses(world):
+    misses = [("dns", {53}), ("remote desktop", {3389})]
+    assert search_relevance.measure(misses).rate == 0
+    synonym = SearchSynonym.objects.create(term="dns", expansion="domain name")
+    promotion = SearchPromotion.objects.create(query="remote desktop")
+    PromotedPort.objects.create(promotion=promotion, port=3389)
+    assert search_relevance.measure(misses).rate == 0  # not yet approved
+    for entry in (synonym, promotion):
+        entry.approved_at = timezone.now()
+        entry.save()
+    relevance = search_relevance.measure(misses)
+    assert relevance.rate == 1, "\n".join(relevance.report())
