@@ -858,9 +858,10 @@ def _fallback_search(results, words, *, language, now):
     results.registry.sort(key=lambda hit: hit.status == AssignmentStatus.WITHDRAWN)
 
 
-# The fallback's scores count 8 for a word in a name: a port's open
-# frequency adds up to that.
-FALLBACK_FREQUENCY_POINTS = 8
+# The fallback's scores count 8 for a word in a name and 4 in a description,
+# and substrings match more than words do ("mail" in "mailbox"): a port's
+# open frequency adds up to a word in both, and a little more.
+FALLBACK_FREQUENCY_POINTS = 16
 
 
 def _fallback_observed(matching, weights, words):
