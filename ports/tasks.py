@@ -6,6 +6,7 @@ an import reads lives in media storage, which every app server and the
 worker share.
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -35,6 +36,11 @@ def import_progress(result_id: str) -> tuple[int, int] | None:
     return tuple(found) if found else None
 
 
+def date_or_none(text: str | None) -> datetime.date | None:
+    """A date from a task's JSON arguments."""
+    return datetime.date.fromisoformat(text) if text else None
+
+
 @task(takes_context=True)
 def registry_import(
     context,
@@ -45,6 +51,7 @@ def registry_import(
     skip_invalid: bool,
     fingerprint: str,
     user_id: int | None,
+    registry_date: str | None = None,
 ) -> dict:
     """
     Apply a previewed registry file, only if the file and the registry are
@@ -77,6 +84,7 @@ def registry_import(
             file_name=file_name,
             user=_user(user_id),
             skip_invalid=skip_invalid,
+            registry_date=date_or_none(registry_date),
             expected_fingerprint=fingerprint,
             progress=progress,
         )

@@ -26,6 +26,7 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.tasks import TaskResultStatus
@@ -64,6 +65,15 @@ class RegistryImportForm(ImportForm):
             "the whole file."
         ),
     )
+    registry_date = forms.DateField(
+        label=_("Registry date"),
+        required=False,
+        widget=widgets.AdminDateWidget,
+        help_text=_(
+            "The date of the registry this file is. Leave empty to use the "
+            "newest registration or modification date in the file."
+        ),
+    )
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -76,6 +86,7 @@ class RegistryImportForm(ImportForm):
 
 class RegistryConfirmImportForm(ConfirmImportForm):
     skip_invalid = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    registry_date = forms.DateField(required=False, widget=forms.HiddenInput)
     sha256 = forms.CharField(max_length=64, widget=forms.HiddenInput)
     fingerprint = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
@@ -146,7 +157,10 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
             skip_invalid = form.cleaned_data["skip_invalid"]
             try:
                 plan = importing.plan_import(
-                    data, file_name=upload.name, skip_invalid=skip_invalid
+                    data,
+                    file_name=upload.name,
+                    skip_invalid=skip_invalid,
+                    registry_date=form.cleaned_data["registry_date"],
                 )
             except importing.ImportRefused as refused:
                 form.add_error("import_file", str(refused))
@@ -206,6 +220,7 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
             sha256=confirm.cleaned_data["sha256"],
             file_name=confirm.cleaned_data["original_file_name"],
             skip_invalid=confirm.cleaned_data["skip_invalid"],
+            registry_date=_iso(confirm.cleaned_data["registry_date"]),
             fingerprint=confirm.cleaned_data["fingerprint"],
             user_id=request.user.pk,
         )
@@ -350,6 +365,7 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
                 data,
                 file_name=result.kwargs["file_name"],
                 skip_invalid=result.kwargs["skip_invalid"],
+                registry_date=tasks.date_or_none(result.kwargs.get("registry_date")),
             )
         except (OSError, importing.ImportRefused):
             storage.remove()
@@ -424,9 +440,10 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
                     "format": 0,
                     "resource": 0,
                     "skip_invalid": plan.skip_invalid,
+                    "registry_date": plan.registry_date,
                     "sha256": plan.sha256,
                     "fingerprint": plan.fingerprint(),
-                }
+                },
             )
         return context
 
@@ -457,6 +474,11 @@ class AssignmentAdmin(HistoryAdminMixin, ImportExportModelAdmin):
         return HttpResponseRedirect(
             reverse("admin:ports_assignment_import", current_app=self.admin_site.name)
         )
+
+
+def _iso(day):
+    """A date as task arguments carry it (JSON): ISO text, or None."""
+    return day.isoformat() if day else None
 
 
 def _field_differences(change):
