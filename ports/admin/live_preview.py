@@ -16,7 +16,6 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.csp import CSP
-from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
@@ -88,7 +87,6 @@ def story_live_preview(request, object_id, *, model_admin):
             story,
             content,
             language=language,
-            state=_("%(state)s with unsaved changes")
-            % {"state": story.get_status_display()},
+            unsaved=True,
             not_previewed=not_previewed,
         )

@@ -45,7 +45,7 @@ def preview_response(
     content,
     *,
     language,
-    state=None,
+    unsaved=False,
     revision_saved_at=None,
     not_previewed=(),
 ):
@@ -59,7 +59,9 @@ def preview_response(
     )
     body = content.get("body", {})
     banner = {
-        "state": state or story.get_status_display(),
+        "state": story.get_status_display(),
+        # The form's data, not a saved version: the live preview beside it.
+        "unsaved": unsaved,
         "version": story.version,
         "revision_saved_at": revision_saved_at,
         # Of the body shown: the reader's language, else English.
