@@ -43,7 +43,7 @@ def test_export_registry_writes_ianas_layout_that_imports_as_no_change(tmp_path)
     rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
     assert rows[0][:3] == ["Service Name", "Port Number", "Transport Protocol"]
     formula = next(row for row in rows if row[0] == "formula")
-    assert formula[3] == "'=HYPERLINK(\"http://evil.example\")"
+    assert formula[3] == '\'=HYPERLINK("http://evil.example")'
     plan, run = importing.import_registry(data, file_name="again.csv")
     assert (plan.summary(), run.outcome) == (
         "new=0 changed=0 unchanged=8 withdrawn=0 invalid=0",

@@ -98,6 +98,7 @@ def test_revert_restores_text_and_parts_as_a_new_draft_and_keeps_the_live_page()
     assert story.live_revision == first  # readers are unaffected
     newest = story.revisions.first()
     assert newest not in (first, second) and newest.author == editor
+
     # The same content; its edit times are the revert's, when it was restored.
     def restored(content):
         return {**content, "edited_at": None}

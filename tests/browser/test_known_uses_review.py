@@ -48,7 +48,9 @@ def test_a_known_use_is_reviewed_before_readers_see_it(
     assert "Malware report: Back Orifice" in added.inner_text()
     screenshot(reviewer, "2-reviewer-compares")
     reviewer.goto(f"{base}/admin/ports/story/{story.pk}/change/")
-    reviewer.locator("#workflow").get_by_role("link", name="Publish", exact=True).click()
+    reviewer.locator("#workflow").get_by_role(
+        "link", name="Publish", exact=True
+    ).click()
     reviewer.wait_for_url(re.compile(r"/workflow/publish/$"))
     reviewer.click("input[name=_step]")
     reviewer.wait_for_url(re.compile(r"/change/$"))
