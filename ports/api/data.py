@@ -24,6 +24,7 @@ from ports.models import (
     StoryTransition,
 )
 from ports.reader import versions
+from ports.reader.page_data import STORY_FIELDS
 from ports.registry import iana_csv
 
 SOURCE_LANGUAGE = "en"
@@ -53,15 +54,6 @@ OBSERVED_FIELDS = (
     "frequency",
     "frequency_rank",
     "comment",
-)
-STORY_FIELDS = (
-    "port_id",
-    "live_revision_id",
-    "published_at",
-    "go_live_at",
-    "expire_at",
-    "scheduled_go_live_at",
-    "last_reviewed_at",
 )
 
 
