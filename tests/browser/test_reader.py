@@ -46,7 +46,7 @@ def test_reader_searches_a_port_and_follows_a_footnote_and_back(
     expect(page.locator("h1")).to_have_text("The story of every network port")
     screenshot(page, "1-home")
 
-    page.get_by_label(SEARCH_LABEL, exact=True).fill("1381")
+    page.get_by_role("searchbox", name=SEARCH_LABEL, exact=True).fill("1381")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/ports/1381/")
     expect(page.locator("h1")).to_have_text("Port 1381: Apple Network License Manager")
@@ -114,7 +114,7 @@ def test_without_javascript_commands_are_plain_text_and_search_works(
         "Thank you for your feedback."
     )
     page.goto(f"{live_server.url}/")
-    page.get_by_label(SEARCH_LABEL, exact=True).fill("6000-6010")
+    page.get_by_role("searchbox", name=SEARCH_LABEL, exact=True).fill("6000-6010")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/ports/6000-6010/")
     context.close()
