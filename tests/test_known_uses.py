@@ -118,7 +118,17 @@ def test_known_uses_are_edited_only_in_their_story(client):
     assert client.get("/admin/ports/port/").status_code == 200
 
 
+@pytest.fixture
+def migrated_back():
+    """Migrations undone for the test; every one applied again after it."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_back")
 def test_existing_known_uses_move_into_stories_and_stay_visible():
     executor = MigrationExecutor(connection)
     before = [("ports", "0011_drop_change_port_width")]

@@ -58,6 +58,11 @@ def uses_back_to_ports(apps, schema_editor):
         use.save(update_fields=["port"])
 
 
+def check_constraints_now(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("ports", "0011_drop_change_port_width"),
@@ -87,6 +92,9 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(uses_into_stories, uses_back_to_ports),
+        # Stories made above leave PostgreSQL's deferred foreign-key checks
+        # pending, and it refuses to alter a table with pending checks.
+        migrations.RunPython(check_constraints_now, check_constraints_now),
         migrations.RemoveField(model_name="knownuse", name="port"),
         migrations.AlterField(
             model_name="knownuse",
