@@ -77,3 +77,33 @@ def test_saving_unchanged_content_over_an_older_live_version_keeps_it_published(
     actions.story_record_save(story=story, by=None)
     story.refresh_from_db()
     assert story.status == "published"
+
+
+def test_reverting_to_a_version_whose_translation_was_current_keeps_it_current():
+    story = translated_story(4705)
+    current = story.live_revision
+    story.body_en = "English body, rewritten.[^1]"
+    story.save()
+    actions.story_publish(story=story, by=None)
+    assert NOTE in page("/ja/ports/4705/")
+
+    actions.story_revert(story=story, revision=current, by=None)
+    story.refresh_from_db()
+    actions.story_publish(story=story, by=None)
+    html = page("/ja/ports/4705/")
+    assert "日本語の本文" in html and NOTE not in html
+
+
+def test_reverting_to_a_version_without_edit_times_counts_as_an_edit_now():
+    story = translated_story(4706)
+    old = story.live_revision
+    del old.content["edited_at"]
+    old.save()
+    story.body_en = "English body, rewritten.[^1]"
+    story.save()
+    edited = story.translation_edited_at["body_en"]
+
+    actions.story_revert(story=story, revision=old, by=None)
+    story.refresh_from_db()
+    assert story.body_en == "English body.[^1]"
+    assert story.translation_edited_at["body_en"] > edited

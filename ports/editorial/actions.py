@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
 from ports.choices import StoryStatus
-from ports.editorial import signals, workflow
+from ports.editorial import signals, translations, workflow
 from ports.editorial.revisions import same_content, story_snapshot
 from ports.languages import language_codes
 from ports.models import (
@@ -361,6 +361,30 @@ def _restore_translations(instance, values: dict, field: str) -> None:
         setattr(instance, build_localized_fieldname(field, code), values.get(code, ""))
 
 
+def _restore_edit_times(story: Story, content: dict) -> None:
+    """
+    Give restored text the edit times it had in the revision, so a translation
+    that was current then is current again rather than older than an English
+    re-stamped now. A version keeps one time per language (its newest field's),
+    which each of the language's fields gets. Versions saved before edit times
+    were kept have none: their restored text counts as edited now.
+    """
+    times = content.get("edited_at")
+    if times is None:
+        return
+    stamps = dict(story.translation_edited_at or {})
+    for code in language_codes():
+        for field in ("title", "summary", "body"):
+            name = build_localized_fieldname(field, code)
+            if code in times:
+                stamps[name] = times[code]
+            else:
+                stamps.pop(name, None)  # never edited in that version
+    story.translation_edited_at = stamps
+    # The restored values are the baseline: save() stamps nothing over them.
+    story._loaded_translations = translations.localized_values(story)
+
+
 @transaction.atomic
 def story_revert(*, story: Story, revision: StoryRevision, by: User) -> Story:
     """
@@ -378,6 +402,7 @@ def story_revert(*, story: Story, revision: StoryRevision, by: User) -> Story:
     content = revision.content
     for field in ("title", "summary", "body"):
         _restore_translations(story, content[field], field)
+    _restore_edit_times(story, content)
     story.citations.all().delete()
     Citation.objects.bulk_create(
         Citation(
