@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ports.choices import KnownUseKind
 from ports.editorial import actions
-from ports.models import KnownUse
+from ports.models import KnownUse, Story
 from ports.observed import importing
 from ports.reader import free_ports
 from tests.factories import make_assignment, make_story
@@ -351,6 +351,34 @@ def test_the_finder_reads_its_first_window_in_four_queries(
             low=1, high=65535, transport="tcp", count=100
         )
     assert len(found.candidates) == 100
+
+
+def test_the_finder_reads_known_uses_without_reading_live_content(range_40000):
+    with CaptureQueriesContext(connection) as queries:
+        found = free_ports.find_free_ports(
+            low=40000, high=40010, transport="tcp", count=20
+        )
+    assert 40007 not in [c.port for c in found.candidates]
+    # Each live version's content is a large JSON document: the finder reads
+    # the flag set when the version went live.
+    assert not [q["sql"] for q in queries if "content" in q["sql"]]
+
+
+def test_a_port_is_free_again_once_its_live_version_reports_no_known_use(
+    range_40000,
+):
+    story = Story.objects.get(port_id=40007)
+    KnownUse.objects.filter(story=story).delete()
+    assert 40007 not in ports_found(40007, 40007)
+    actions.story_publish(story=story, by=None)
+    assert ports_found(40007, 40007) == [40007]
+    actions.story_unpublish(story=story, by=None)
+    assert ports_found(40007, 40007) == [40007]
+
+
+def ports_found(low, high):
+    found = free_ports.find_free_ports(low=low, high=high, transport="tcp", count=5)
+    return [c.port for c in found.candidates]
 
 
 def test_a_crowded_window_makes_the_finder_read_the_next_one(

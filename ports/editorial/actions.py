@@ -287,12 +287,15 @@ def _make_live(
     status; `also` names other fields it changed.
     """
     story.live_revision = revision
+    story.live_known_uses = bool(revision.content.get("known_uses"))
     story.go_live_at = go_live_at
     story.expire_at = expire_at
     story.published_at = story.published_at or go_live_at
     story.scheduled_revision = None
     story.scheduled_go_live_at = story.scheduled_expire_at = None
-    story.save(update_fields=[*PUBLICATION_FIELDS, "published_at", *also])
+    story.save(
+        update_fields=[*PUBLICATION_FIELDS, "published_at", "live_known_uses", *also]
+    )
     StorySearchText.objects.index(revision)
 
 

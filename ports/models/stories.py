@@ -134,6 +134,12 @@ class Story(TranslationEdits):
     go_live_at = models.DateTimeField(_("live from"), null=True, blank=True)
     expire_at = models.DateTimeField(_("live until"), null=True, blank=True)
     last_reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True)
+    # Whether the live version reports a known use, set when a version goes
+    # live: the free-port finder reads it for thousands of ports at a time,
+    # where reading each live version's content would unpack its whole JSON.
+    live_known_uses = models.BooleanField(
+        _("live version reports known uses"), default=False, editable=False
+    )
     # Bumped on every save; a save based on an older version is refused.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
