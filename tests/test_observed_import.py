@@ -239,6 +239,27 @@ def test_services_file_names_and_aliases_dated_by_its_modification_time(write):
     assert "ddp (1)" in run_.message
 
 
+def test_a_copy_of_the_same_services_file_is_no_change_and_keeps_its_date(write):
+    run("services", write(SERVICES, "services", mtime=SERVICES_MTIME))
+    ids = set(ObservedPort.objects.values_list("pk", flat=True))
+    sent = []
+    observed_imported.connect(receiver := lambda **kw: sent.append(kw), weak=False)
+    try:
+        # Byte for byte the same file, copied a year later: a new mtime.
+        copy = write(SERVICES, "services-copy", mtime=SERVICES_MTIME + 365 * 86400)
+        out, _err = run("services", copy)
+    finally:
+        observed_imported.disconnect(receiver)
+    assert out[0] == "Dated 2021-03-27 by the file's modification time."
+    assert "No changes: the live data already matches this file." in out
+    assert ObservedRun.objects.order_by("-pk").first().outcome == "no_changes"
+    live = ObservedRun.objects.current().get()
+    assert live.source_date == datetime.date(2021, 3, 27)
+    # Not rewritten, and no page purged.
+    assert set(ObservedPort.objects.values_list("pk", flat=True)) == ids
+    assert sent == []
+
+
 def test_a_services_file_naming_a_port_twice_keeps_one_row_with_both_aliases(write):
     text = "http 80/tcp www\nhttp 80/tcp web www\n"
     run("services", write(text, "services"))

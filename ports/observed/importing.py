@@ -6,7 +6,8 @@ plan_import() compares a file with a source's live rows without writing
 (the preview); import_observed() plans again inside a lock and, when
 something differs, replaces the source's rows in one transaction and makes
 its run the current one. A file equal to the live data (rows, date and
-version) changes nothing and is recorded as "no changes"; a refused file is
+version), or byte for byte the live file whatever its modification time,
+changes nothing and is recorded as "no changes"; a refused file is
 recorded by record_refused() with its reason.
 """
 
@@ -209,7 +210,18 @@ def _dating(parsed, modified):
 
 
 def _plan(parsed: files.ParsedFile, *, file_name: str, modified) -> ObservedPlan:
-    source_date, dated_by = _dating(parsed, modified)
+    current = (
+        ObservedRun.objects.current()
+        .filter(source=parsed.source)
+        .values_list("source_date", "dated_by", "source_version", "sha256")
+        .first()
+    )
+    if current is not None and current[3] == parsed.sha256:
+        # The same bytes again (a copy, or the file touched): the data keeps
+        # its date, whatever the copy's modification time says.
+        source_date, dated_by = current[:2]
+    else:
+        source_date, dated_by = _dating(parsed, modified)
     ranks = files.ranks(parsed.entries) if parsed.source == "nmap" else {}
     rows = [
         {
@@ -223,12 +235,6 @@ def _plan(parsed: files.ParsedFile, *, file_name: str, modified) -> ObservedPlan
         }
         for entry in parsed.entries
     ]
-    current = (
-        ObservedRun.objects.current()
-        .filter(source=parsed.source)
-        .values_list("source_date", "source_version")
-        .first()
-    )
     plan = ObservedPlan(
         source=parsed.source,
         file_name=file_name,
@@ -239,7 +245,8 @@ def _plan(parsed: files.ParsedFile, *, file_name: str, modified) -> ObservedPlan
         source_version=parsed.source_version,
         skipped=parsed.skipped,
         rows=rows,
-        redated=current != (source_date, parsed.source_version),
+        redated=current is None
+        or (current[0], current[2]) != (source_date, parsed.source_version),
         first_import=current is None,
     )
     existing = {
