@@ -244,6 +244,30 @@ def test_autosave_needs_the_right_to_edit_and_a_csrf_token(editor):
     assert not StoryAutosave.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        ("-1", "edit_version: Ensure this value is greater than or equal to 1."),
+        ("0", "edit_version: Ensure this value is greater than or equal to 1."),
+        (
+            "99999999999999999999",
+            "edit_version: Ensure this value is less than or equal to 1.",
+        ),
+        ("2", "edit_version: Ensure this value is less than or equal to 1."),
+        ("one", "edit_version: Enter a whole number."),
+        ("²", "edit_version: Enter a whole number."),
+        ("", "edit_version: This field is required."),
+    ],
+)
+def test_autosave_refuses_a_version_the_story_never_had(editor, version, message):
+    story = make_story(4517)
+    data = form_data(editor, story, edit_version=version)
+    response = editor.post(autosave_url(story), data)
+    assert response.status_code == 400
+    assert response.json() == {"error": message}
+    assert not StoryAutosave.objects.exists()
+
+
 # Presence ---------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ else has the story open. They answer JSON; the logic is in
 ports.editorial.autosave and ports.editorial.presence.
 """
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -33,6 +34,29 @@ def _editable_story(request, object_id, model_admin) -> Story:
     return story
 
 
+class AutosaveForm(forms.Form):
+    """The version an autosaved form is based on: one the story has had."""
+
+    def __init__(self, data, *, story):
+        super().__init__(data)
+        self.fields["edit_version"] = forms.IntegerField(
+            min_value=1, max_value=story.version
+        )
+
+
+def _refused(form) -> JsonResponse:
+    return JsonResponse(
+        {
+            "error": " ".join(
+                f"{name}: {message}"
+                for name, messages in form.errors.items()
+                for message in messages
+            )
+        },
+        status=400,
+    )
+
+
 @require_http_methods(["GET", "POST", "DELETE"])
 def story_autosave_view(request, object_id, *, model_admin):
     """
@@ -41,15 +65,14 @@ def story_autosave_view(request, object_id, *, model_admin):
     """
     story = _editable_story(request, object_id, model_admin)
     if request.method == "POST":
-        try:
-            base_version = int(request.POST["edit_version"])
-        except (KeyError, ValueError):
-            return JsonResponse({"error": "edit_version is missing"}, status=400)
+        form = AutosaveForm(request.POST, story=story)
+        if not form.is_valid():
+            return _refused(form)
         kept = autosave.story_autosave(
             story=story,
             by=request.user,
             data=autosave.form_pairs(request.POST),
-            base_version=base_version,
+            base_version=form.cleaned_data["edit_version"],
         )
         return JsonResponse(
             {
