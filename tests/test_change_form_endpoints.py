@@ -354,3 +354,12 @@ def test_presence_is_for_those_who_may_see_the_story(client, editor):
     assert guarded.post(presence_url(story)).status_code == 403
     page = editor.get(change_url(story)).content.decode()
     assert f'data-url="{presence_url(story)}"' in page
+
+
+@pytest.mark.parametrize("version", ["²", "one", "-1", "0"])
+def test_presence_refuses_a_version_that_is_not_one(editor, version):
+    story = make_story(4525)
+    response = editor.post(presence_url(story), {"version": version})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("version: ")
+    assert editor.post(presence_url(story), {"version": "1"}).status_code == 200

@@ -44,6 +44,12 @@ class AutosaveForm(forms.Form):
         )
 
 
+class PresenceForm(forms.Form):
+    """The version an open form is based on, if it says (not when leaving)."""
+
+    version = forms.IntegerField(required=False, min_value=1)
+
+
 def _refused(form) -> JsonResponse:
     return JsonResponse(
         {
@@ -108,6 +114,9 @@ def story_presence_view(request, object_id, *, model_admin):
     if request.POST.get("leave"):
         presence.story_presence_leave(story_id=story.pk, user=request.user)
         return HttpResponse(status=204)
+    form = PresenceForm(request.POST)
+    if not form.is_valid():
+        return _refused(form)
     others = [
         {"name": other["name"], "since": clock_time(other["since"])}
         for other in presence.story_presence_ping(story_id=story.pk, user=request.user)
@@ -127,9 +136,9 @@ def story_presence_view(request, object_id, *, model_admin):
         if others
         else ""
     )
-    based_on = request.POST.get("version", "")
+    based_on = form.cleaned_data["version"]
     saved_text = ""
-    if based_on.isdigit() and story.version > int(based_on):
+    if based_on is not None and story.version > based_on:
         latest = story.revisions.select_related("author").first()
         saved_text = _(
             "%(who)s saved this story at %(time)s, after this form was opened: "
