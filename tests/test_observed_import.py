@@ -347,6 +347,47 @@ def test_a_bad_file_is_refused_recorded_and_changes_nothing(case, write):
     assert set(ObservedRun.objects.current().values_list("pk", flat=True)) == live
 
 
+def test_a_file_removing_more_than_half_the_rows_is_refused_unless_allowed(write):
+    run("nmap", write(NMAP))
+    before = rows()
+    cut = "".join(NMAP.splitlines(keepends=True)[:4])  # header and one entry
+    path = write(cut, "nmap-services-cut")
+
+    out, err = run("nmap", path, "--dry-run")
+    assert out[-1] == "new=0 changed=1 unchanged=0 removed=7 skipped=0"
+    assert "would be refused" in err and "--allow-shrink" in err
+
+    with pytest.raises(CommandError) as raised:
+        run("nmap", path)
+    assert str(raised.value) == (
+        "The file would remove 7 of the 8 live rows (1 in the file): is it "
+        "truncated? Nothing was imported. If it is whole, import it with "
+        "--allow-shrink."
+    )
+    refused = ObservedRun.objects.order_by("-pk").first()
+    assert (refused.outcome, refused.file_name) == ("refused", "nmap-services-cut")
+    assert rows() == before
+
+    out, _err = run("nmap", path, "--allow-shrink")
+    assert out[-1] == "new=0 changed=1 unchanged=0 removed=7 skipped=0"
+    assert list(rows()) == [(1, "tcp")]
+
+
+def test_an_nmap_file_without_its_id_header_is_imported_with_a_warning(write):
+    headerless = NMAP.replace(
+        "# $Id: nmap-services 38442 2022-08-31 22:53:46Z dmiller $\n", ""
+    )
+    out, err = run("nmap", write(headerless, mtime=SERVICES_MTIME))
+    assert out[0] == "Dated 2021-03-27 by the file's modification time."
+    assert err.splitlines()[0] == (
+        "Warning: No $Id header: nmap's own nmap-services has one. Is this file "
+        "whole, and nmap's?"
+    )
+    live = ObservedRun.objects.current().get()
+    assert "No $Id header" in live.message
+    assert len(rows()) == 8
+
+
 def test_a_refusal_lists_its_lines_and_says_nothing_was_imported(write):
     with pytest.raises(CommandError) as raised:
         run("nmap", write("ssh 22/tcp\nsmtp 25/tcp mail\n"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from ports.models import ObservedPort, ObservedRun
+from ports.models import ObservedPort, ObservedRun, ObservedSource
 from ports.observed import files
 from ports.observed.signals import observed_imported
 
@@ -93,6 +93,8 @@ class ObservedPlan:
     # The live run's date and version differ from the file's, or there is none.
     redated: bool = False
     first_import: bool = False
+    # What the output says besides the counts: doubts about the file.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def counts(self):
@@ -110,6 +112,24 @@ class ObservedPlan:
 
     def summary(self):
         return " ".join(f"{name}={count}" for name, count in self.counts.items())
+
+    @property
+    def live_count(self):
+        """The source's live rows before this import."""
+        return len(self.changed) + len(self.removed) + self.unchanged_count
+
+    @property
+    def shrinks(self):
+        """It would remove more than half of the live rows: a truncated file?"""
+        return len(self.removed) * 2 > self.live_count
+
+    def shrink_refusal(self):
+        return (
+            f"The file would remove {len(self.removed):,} of the "
+            f"{self.live_count:,} live rows ({self.total_rows:,} in the file): "
+            "is it truncated? Nothing was imported. If it is whole, import it "
+            "with --allow-shrink."
+        )
 
     def changed_ports(self) -> set[int] | None:
         """
@@ -159,16 +179,21 @@ def import_observed(
     file_name: str,
     modified: datetime.datetime | None = None,
     user=None,
+    allow_shrink: bool = False,
 ) -> tuple[ObservedPlan, ObservedRun]:
     """
     Import a file as its source's live data: all of it or, on any error,
     nothing. Returns the plan and the run that records it: "applied" (the
-    new current run) or "no changes".
+    new current run) or "no changes". A file that would remove more than
+    half of the live rows is refused unless `allow_shrink`: a file cut short
+    would otherwise wipe the source out.
     """
     parsed = read_file(source, data)
     with transaction.atomic():
         _lock()
         plan = _plan(parsed, file_name=file_name, modified=modified)
+        if plan.shrinks and not allow_shrink:
+            raise ImportRefused(plan.shrink_refusal())
         run = _apply(plan, user=user)
     return plan, run
 
@@ -249,6 +274,14 @@ def _plan(parsed: files.ParsedFile, *, file_name: str, modified) -> ObservedPlan
         or (current[0], current[2]) != (source_date, parsed.source_version),
         first_import=current is None,
     )
+    if parsed.source == ObservedSource.NMAP and not parsed.source_version:
+        # Warned, not refused: the rows may be sound (a trimmed or local copy),
+        # and a file cut short is refused for what it removes. But nmap ships
+        # every nmap-services with the header, so the file is worth a look.
+        plan.warnings.append(
+            "No $Id header: nmap's own nmap-services has one. Is this file "
+            "whole, and nmap's?"
+        )
     existing = {
         (port, transport, name): dict(zip(VALUE_FIELDS, values, strict=True))
         for port, transport, name, *values in ObservedPort.objects.filter(
@@ -272,7 +305,7 @@ def _plan(parsed: files.ParsedFile, *, file_name: str, modified) -> ObservedPlan
 
 
 def _run_message(plan: ObservedPlan) -> str:
-    lines = [plan.date_text]
+    lines = [plan.date_text, *plan.warnings]
     if plan.skipped:
         protocols = ", ".join(
             f"{name} ({n})" for name, n in sorted(plan.skipped.items())

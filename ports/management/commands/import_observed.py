@@ -30,8 +30,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Show what would change; write nothing.",
         )
+        parser.add_argument(
+            "--allow-shrink",
+            action="store_true",
+            help="Import a file that removes more than half of the live rows "
+            "(refused otherwise, as a file cut short would).",
+        )
 
-    def handle(self, *args, source, file, dry_run, **options):
+    def handle(self, *args, source, file, dry_run, allow_shrink, **options):
         path = Path(file)
         data = None
         try:
@@ -52,7 +58,11 @@ class Command(BaseCommand):
                 run = None
             else:
                 plan, run = importing.import_observed(
-                    source, data, file_name=path.name, modified=modified
+                    source,
+                    data,
+                    file_name=path.name,
+                    modified=modified,
+                    allow_shrink=allow_shrink,
                 )
         except OSError as error:
             raise CommandError(
@@ -73,8 +83,14 @@ class Command(BaseCommand):
             raise CommandError(str(refused), returncode=1) from None
 
         self.stdout.write(plan.date_text)
+        for warning in plan.warnings:
+            self.stderr.write(f"Warning: {warning}")
         if dry_run:
             self._preview(plan)
+            if plan.shrinks and not allow_shrink:
+                self.stderr.write(
+                    f"Importing it would be refused: {plan.shrink_refusal()}"
+                )
         if plan.skipped:
             self.stdout.write(
                 "Skipped lines of protocols that are not IP transports: "
