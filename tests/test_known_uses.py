@@ -129,7 +129,9 @@ def migrated_back():
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("migrated_back")
-def test_existing_known_uses_move_into_stories_and_stay_visible():
+def test_existing_known_uses_move_into_stories_live_ones_stay_visible_others_wait(
+    capsys,
+):
     executor = MigrationExecutor(connection)
     before = [("ports", "0011_drop_change_port_width")]
     after = [("ports", "0012_known_uses_in_stories")]
@@ -139,13 +141,19 @@ def test_existing_known_uses_move_into_stories_and_stay_visible():
     Story = apps.get_model("ports", "Story")
     StoryRevision = apps.get_model("ports", "StoryRevision")
     OldKnownUse = apps.get_model("ports", "KnownUse")
-    for number in (373, 31337):
+    for number in (373, 8080, 31337):
         Port.objects.create(number=number)
     story = Story.objects.create(port_id=373, title="Legent", title_en="Legent")
     live = StoryRevision.objects.create(story=story, content={"title": {}})
     story.live_revision = live
     story.save()
-    for port_id, name in ((373, "AppleTalk"), (373, "Trojan"), (31337, "Back Orifice")):
+    Story.objects.create(port_id=8080, title="Draft", title_en="Draft")
+    for port_id, name in (
+        (373, "AppleTalk"),
+        (373, "Trojan"),
+        (8080, "Proxy"),
+        (31337, "Back Orifice"),
+    ):
         OldKnownUse.objects.create(
             port_id=port_id,
             kind="malware",
@@ -171,7 +179,16 @@ def test_existing_known_uses_move_into_stories_and_stay_visible():
         "AppleTalk",
         "Trojan",
     ]
-    # A port without a story gets a draft holding its uses, for review.
+    # A port without a story gets a draft holding its uses; there, and on a
+    # port whose story was never published, they wait for review, and the
+    # migration names those ports.
     held = Story.objects.get(port_id=31337)
     assert held.status == StoryStatus.DRAFT and held.live_revision_id is None
     assert KnownUse.objects.get(story=held).name == "Back Orifice"
+    draft = Story.objects.get(port_id=8080)
+    assert draft.live_revision_id is None
+    assert KnownUse.objects.get(story=draft).name == "Proxy"
+    assert (
+        "Known uses now wait for review, hidden from readers until their story "
+        "is published, on ports: 8080, 31337"
+    ) in capsys.readouterr().out

@@ -2,10 +2,13 @@
 Known uses become part of their port's story, reviewed and versioned with it.
 
 Uses that were on a port with a story join that story; on a port without
-one, a draft story ("Port N") is made to hold them. Uses readers could see
-before stay visible: they are added to the live (and scheduled) version's
-content as well as to the working copy's latest revision, so the next
-change to them is the first to go through review.
+one, a draft story ("Port N") is made to hold them. On a port whose story is
+live, they stay visible: they are added to the live (and scheduled) version's
+content as well as to the working copy's latest revision, so the next change
+to them is the first to go through review. On a port without a live story
+they leave the reader's page until a reviewer publishes that story (a held
+story has nothing else to show: publishing an empty "Port N" unreviewed
+would be worse); the migration prints those ports.
 """
 
 import django.db.models.deletion
@@ -27,6 +30,7 @@ def uses_into_stories(apps, schema_editor):
     Story = apps.get_model("ports", "Story")
     StoryRevision = apps.get_model("ports", "StoryRevision")
     port_ids = KnownUse.objects.values_list("port_id", flat=True).distinct()
+    waiting = []
     for port_id in port_ids:
         story = Story.objects.filter(port_id=port_id).first()
         if story is None:
@@ -49,6 +53,15 @@ def uses_into_stories(apps, schema_editor):
         for revision in StoryRevision.objects.filter(pk__in=revision_ids - {None}):
             revision.content["known_uses"] = content_uses
             revision.save(update_fields=["content"])
+        if story.live_revision_id is None:
+            waiting.append(port_id)
+    if waiting:
+        # Whoever migrates must know which port pages lost their known uses.
+        print(
+            "\n  Known uses now wait for review, hidden from readers until their "
+            "story is published, on ports: "
+            + ", ".join(str(number) for number in sorted(waiting))
+        )
 
 
 def uses_back_to_ports(apps, schema_editor):
