@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ports.choices import KnownUseKind
@@ -366,6 +368,21 @@ def test_live_stories_only(client):
     ]
     assert answer["items"][1]["version_url"] == "http://testserver/ports/373/v/1/"
     assert detail(client, "/api/v1/stories?port=22", 400).startswith("Unknown filter")
+
+
+def test_stories_are_paged_by_the_database_without_their_content(client):
+    """A page reads its own rows, and only the title and summary of their versions."""
+    for port in (22, 80, 373):
+        make_published_story(port, title=f"Story of {port}")
+    with CaptureQueriesContext(connection) as queries:
+        answer = get(client, "/api/v1/stories?per_page=1&page=2").json()
+    assert answer["count"] == 3
+    assert [(s["port"], s["title"], s["version"]) for s in answer["items"]] == [
+        (80, "Story of 80", 1)
+    ]
+    story_queries = [q["sql"] for q in queries if 'FROM "ports_story"' in q["sql"]]
+    assert any("LIMIT 1 OFFSET 1" in sql for sql in story_queries), story_queries
+    assert not any('"content" AS' in q["sql"] for q in queries)
 
 
 def test_registry_changes_since_a_day(client):

@@ -12,7 +12,9 @@ from datetime import date, datetime, time
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import F
+from django.db.models import F, TextField, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ports.choices import PORT_MAX, PORT_MIN, range_class_for
@@ -21,6 +23,7 @@ from ports.models import (
     ObservedPort,
     RegistryChange,
     Story,
+    StoryRevision,
     StoryTransition,
 )
 from ports.reader import versions
@@ -106,10 +109,12 @@ def assignments(
     return rows.values(*REGISTRY_FIELDS)
 
 
-def _story_summary(row: dict, content: dict, addresses: Addresses, version) -> dict:
+def _story_summary(
+    row: dict, title: str, summary: str, addresses: Addresses, version
+) -> dict:
     return {
-        "title": content["title"].get(SOURCE_LANGUAGE, ""),
-        "summary": content["summary"].get(SOURCE_LANGUAGE, ""),
+        "title": title,
+        "summary": summary,
         "url": addresses.port(row["port_id"]),
         "version": version.number if version else None,
         "version_url": addresses.version(row["port_id"], version.number)
@@ -169,7 +174,13 @@ def port(number: int, *, addresses: Addresses, now=None) -> PortAnswer:
             )
             current = versions.current_version(found, story_row["live_revision_id"])
             content = story_row["content"]
-            story = _story_summary(story_row, content, addresses, current)
+            story = _story_summary(
+                story_row,
+                content["title"].get(SOURCE_LANGUAGE, ""),
+                content["summary"].get(SOURCE_LANGUAGE, ""),
+                addresses,
+                current,
+            )
             known_uses = [
                 {name: use.get(name, "") for name in KNOWN_USE_FIELDS}
                 for use in content.get("known_uses", [])
@@ -237,19 +248,46 @@ def changes(*, since: date | None = None):
     return rows
 
 
-def live_stories(*, addresses: Addresses, now=None) -> list:
-    """The live stories' metadata, by port (two queries)."""
-    rows = list(
-        Story.objects.live(now)
-        .order_by("port_id")
-        .values(*STORY_FIELDS, content=F("live_revision__content"))
+def _source_text(name: str):
+    """A field of a revision in the source language, "" where it has none."""
+    return Coalesce(
+        KeyTextTransform(SOURCE_LANGUAGE, f"content__{name}"),
+        Value(""),
+        output_field=TextField(),
     )
+
+
+def live_stories(now=None):
+    """
+    The live stories by port (a QuerySet of dicts, to page or iterate):
+    their dates only, so that skipping rows reads no content;
+    story_summaries() completes the rows read.
+    """
+    return Story.objects.live(now).order_by("port_id").values(*STORY_FIELDS)
+
+
+def story_summaries(rows, *, addresses: Addresses) -> list:
+    """
+    Some rows of live_stories() as the open data gives them, with the title
+    and summary of their live versions (two queries): only those two fields
+    of the versions' content are read.
+    """
+    rows = list(rows)
+    texts = {
+        pk: (title, summary)
+        for pk, title, summary in StoryRevision.objects.filter(
+            pk__in=[row["live_revision_id"] for row in rows]
+        ).values_list("pk", _source_text("title"), _source_text("summary"))
+    }
     numbered = _current_versions(rows)
     return [
         {
             "port": row["port_id"],
             **_story_summary(
-                row, row["content"], addresses, numbered.get(row["port_id"])
+                row,
+                *texts[row["live_revision_id"]],
+                addresses,
+                numbered.get(row["port_id"]),
             ),
         }
         for row in rows
@@ -291,7 +329,7 @@ def live_known_uses(*, now=None):
         .order_by("port_id")
         .values_list("port_id", F("live_revision__content__known_uses"))
     )
-    for port_id, uses in rows:
+    for port_id, uses in rows.iterator(chunk_size=1000):
         for use in uses or []:
             yield port_id, {name: use.get(name, "") for name in KNOWN_USE_FIELDS}
 

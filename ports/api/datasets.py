@@ -11,6 +11,7 @@ datapackage.json, written last, describes the files beside it. Served at
 
 import csv
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -28,6 +29,8 @@ from ports.registry.resources import AssignmentResource
 IANA_FILE = "service-names-port-numbers.csv"
 PACKAGE_FILE = "datapackage.json"
 IANA_TERMS = "https://www.iana.org/help/licensing-terms"
+# Rows read from the database at a time.
+BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -155,14 +158,22 @@ def export_dir() -> Path:
 
 def _rows(table: Table, addresses: data.Addresses):
     if table.name == "registry":
-        return (data.registry_row(row) for row in data.assignments())
+        rows = data.assignments().iterator(chunk_size=BATCH)
+        return (data.registry_row(row) for row in rows)
     if table.name == "registry-history":
-        return iter(data.changes())
+        return data.changes().iterator(chunk_size=BATCH)
     if table.name == "known-uses":
         return ({"port": port, **use} for port, use in data.live_known_uses())
     if table.name == "observed":
-        return iter(data.observed())
-    return iter(data.live_stories(addresses=addresses))
+        return data.observed().iterator(chunk_size=BATCH)
+    return _story_rows(addresses)
+
+
+def _story_rows(addresses: data.Addresses):
+    """The live stories' rows, read and numbered a batch at a time."""
+    rows = data.live_stories().iterator(chunk_size=BATCH)
+    for batch in itertools.batched(rows, BATCH):
+        yield from data.story_summaries(batch, addresses=addresses)
 
 
 _ENCODER = DjangoJSONEncoder()
@@ -208,6 +219,29 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _write_table(table: Table, rows, writer: _Writer) -> None:
+    """
+    A table's CSV and JSON, both written as its rows are read: no table is
+    held in memory whole.
+    """
+    names = [name for name, _kind, _text in table.fields]
+    kinds = {name: kind for name, kind, _text in table.fields}
+    encoder = DjangoJSONEncoder(ensure_ascii=False)
+    with (
+        writer.open(f"{table.name}.csv", newline="") as csv_out,
+        writer.open(f"{table.name}.json") as json_out,
+    ):
+        table_csv = csv.writer(csv_out, lineterminator="\r\n")
+        table_csv.writerow(names)
+        json_out.write("[")
+        for index, row in enumerate(rows):
+            table_csv.writerow(_cell(row[n], kinds[n]) for n in names)
+            if index:
+                json_out.write(", ")
+            json_out.write(encoder.encode({name: row[name] for name in names}))
+        json_out.write("]")
+
+
 def write_iana_csv(out) -> None:
     """The current registry in IANA's layout, as the admin's export gives it."""
     out.write(AssignmentResource().export().csv)
@@ -225,21 +259,7 @@ def export_datasets(*, base_url: str, directory: Path | None = None) -> dict:
         with writer.open(IANA_FILE, newline="") as out:
             write_iana_csv(out)
         for table in TABLES:
-            rows = list(_rows(table, addresses))
-            names = [name for name, _kind, _text in table.fields]
-            kinds = {name: kind for name, kind, _text in table.fields}
-            with writer.open(f"{table.name}.csv", newline="") as out:
-                table_csv = csv.writer(out, lineterminator="\r\n")
-                table_csv.writerow(names)
-                for row in rows:
-                    table_csv.writerow(_cell(row[n], kinds[n]) for n in names)
-            with writer.open(f"{table.name}.json") as out:
-                json.dump(
-                    [{name: row[name] for name in names} for row in rows],
-                    out,
-                    cls=DjangoJSONEncoder,
-                    ensure_ascii=False,
-                )
+            _write_table(table, _rows(table, addresses), writer)
         writer.commit()
     except BaseException:
         writer.discard()

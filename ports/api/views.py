@@ -144,8 +144,11 @@ class Paging(Schema):
     )
 
 
-def _page(request, rows, paging: Paging) -> dict:
-    """One page of `rows` with the count and links to its neighbours."""
+def _page(request, rows, paging: Paging, *, present=list) -> dict:
+    """
+    One page of `rows` (a QuerySet, paged in SQL) with the count and links to
+    its neighbours; `present` turns the page's rows into its items.
+    """
     count = rows.count()
     start = (paging.page - 1) * paging.per_page
     if start and start >= count:
@@ -161,7 +164,7 @@ def _page(request, rows, paging: Paging) -> dict:
         "per_page": paging.per_page,
         "next": link(paging.page + 1) if start + paging.per_page < count else None,
         "previous": link(paging.page - 1) if paging.page > 1 else None,
-        "items": list(rows[start : start + paging.per_page]),
+        "items": present(rows[start : start + paging.per_page]),
     }
 
 
@@ -269,10 +272,15 @@ def service(request, name: str):
 def story_list(request, paging: Query[Paging]):
     """The stories readers can read now, by port: titles, summaries, dates."""
     _known_filters(request, Paging)
-    stories = data.live_stories(addresses=_addresses(request))
+    addresses = _addresses(request)
     _last_modified, changes_at = page_data.listing_moments()
     cache_as(request, tags.LISTING_TAGS, changes_at=changes_at)
-    return _page(request, _Rows(stories), paging)
+    return _page(
+        request,
+        data.live_stories(),
+        paging,
+        present=lambda rows: data.story_summaries(rows, addresses=addresses),
+    )
 
 
 class ChangeFilters(Paging):
@@ -292,10 +300,3 @@ def change_list(request, filters: Query[ChangeFilters]):
     _known_filters(request, ChangeFilters)
     cache_as(request, tags.LISTING_TAGS)
     return _page(request, data.changes(since=filters.since), filters)
-
-
-class _Rows(list):
-    """A list paged as a QuerySet is."""
-
-    def count(self):
-        return len(self)
