@@ -9,8 +9,10 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.http import QueryDict
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -101,6 +103,38 @@ def test_the_preview_writes_no_row_for_a_port_typed_in_the_form(editor):
     assert response.status_code == 200
     assert "A neighbour" in response.content.decode()
     assert not Port.objects.filter(number=4999).exists()
+
+
+def test_the_preview_does_not_insert_a_port_row_even_to_roll_it_back(editor):
+    # An insert would wait for, or collide with, a save adding the same port.
+    story = make_story(4504)
+    data = form_data(
+        editor,
+        story,
+        **{
+            "related_ports-TOTAL_FORMS": "2",
+            "related_ports-0-port": "4998",
+            "related_ports-0-note_en": "A new neighbour",
+            "related_ports-0-position": "0",
+            "related_ports-1-port": "4504",
+            "related_ports-1-note_en": "Itself, a row already",
+            "related_ports-1-position": "1",
+        },
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = editor.post(preview_url(story), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A new neighbour" in page and "Itself, a row already" in page
+    writes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert not [sql for sql in writes if "ports_port" in sql], writes
+    # Saving the form still makes the new port's row.
+    assert editor.post(change_url(story), data).status_code == 302
+    assert Port.objects.filter(number=4998).exists()
 
 
 def test_the_preview_names_fields_shown_as_saved_until_corrected(editor):

@@ -5,9 +5,9 @@ shown as readers would see the story in the language being edited.
 The form's script (static/js/live-preview.js) posts the whole form into an
 iframe beside it. Here the form and its inlines are cleaned as a save would
 clean them, which builds the story and its parts in memory, and the reader's
-page is rendered from their snapshot. Cleaning runs in a transaction that
-is always rolled back, so nothing it might write (the row of a port number
-typed for the first time) outlives the request: no save, no revision.
+page is rendered from their snapshot. Cleaning writes nothing (a port number
+typed for the first time becomes an unsaved Port, not a row) and runs in a
+transaction that is always rolled back besides: no save, no revision.
 """
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
+from ports.admin.story_forms import PortNumberField
 from ports.editorial.preview import preview_response
 from ports.editorial.revisions import story_snapshot
 from ports.languages import SOURCE_LANGUAGE, language_codes
@@ -30,6 +31,30 @@ from ports.models import Story
 FRAMED_BY_THE_ADMIN = {**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]}
 
 
+class ShownOnly:
+    """
+    A form of the story or of its parts, cleaned to be shown, never saved: a
+    port number without a row stays an unsaved Port rather than a new row,
+    and the model's check that the row exists, which a save would satisfy by
+    making it, is left out.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self._port_fields():
+            self.fields[field].create_rows = False
+
+    def _port_fields(self):
+        return [
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, PortNumberField)
+        ]
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), *self._port_fields()}
+
+
 def story_from_form(model_admin, request, story):
     """
     The story and its parts as the posted change form has them, and the
@@ -37,7 +62,9 @@ def story_from_form(model_admin, request, story):
     values). Nothing is saved.
     """
     form_class = model_admin.get_form(request, story, change=True)
-    form_class = type(form_class.__name__, (form_class,), {"check_version": False})
+    form_class = type(
+        form_class.__name__, (ShownOnly, form_class), {"check_version": False}
+    )
     form = form_class(request.POST, request.FILES, instance=story)
     form.is_valid()
     not_previewed = [
@@ -46,6 +73,10 @@ def story_from_form(model_admin, request, story):
     parts = {}
     for formset_class, inline in model_admin.get_formsets_with_inlines(request, story):
         prefix = formset_class.get_default_prefix()
+        # A class of this request's own, made by the inline for it.
+        formset_class.form = type(
+            formset_class.form.__name__, (ShownOnly, formset_class.form), {}
+        )
         formset = formset_class(
             **model_admin.get_formset_kwargs(request, story, inline, prefix)
         )

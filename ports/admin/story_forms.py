@@ -23,6 +23,11 @@ class PortNumberField(forms.IntegerField):
     references do) and an out-of-range one is refused.
     """
 
+    # Off for a form read only to show its data (the live preview): a number
+    # without a row then gets an unsaved Port, so that showing the form never
+    # writes, nor waits for or collides with a save creating the same row.
+    create_rows = True
+
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", PORT_MIN)
         kwargs.setdefault("max_value", PORT_MAX)
@@ -33,7 +38,11 @@ class PortNumberField(forms.IntegerField):
 
     def clean(self, value):
         number = super().clean(value)
-        return None if number is None else Port.objects.ensure([number]).get()
+        if number is None:
+            return None
+        if not self.create_rows:
+            return Port.objects.filter(number=number).first() or Port(number=number)
+        return Port.objects.ensure([number]).get()
 
 
 class StoryChangeForm(forms.ModelForm):
