@@ -65,7 +65,17 @@
           old.remove();
         }
       });
-      status.textContent = say("Up to date");
+      status.textContent = isPreview(frame) ? say("Up to date") : say("Preview unavailable");
+    }
+
+    // A preview carries its banner; an error page (refused, failed, signed
+    // out) does not, and must not pass for the story as typed.
+    function isPreview(frame) {
+      try {
+        return Boolean(frame.contentDocument.querySelector(".preview-banner"));
+      } catch (error) {
+        return false; // a page from elsewhere
+      }
     }
 
     function refresh() {

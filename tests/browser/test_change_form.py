@@ -176,6 +176,21 @@ def test_the_live_preview_follows_the_editor_without_saving(
     assert problems == []
 
 
+def test_the_live_preview_says_when_it_could_not_be_made(page, live_server):
+    from ports.choices import StoryStatus
+    from ports.models import Story
+
+    story = make_story(4408, title="Port 4408 as saved")
+    open_change_form(page, live_server, story)
+    status = page.locator(".live-preview-status")
+    expect(status).to_have_text("Up to date")
+
+    # Submitted for review elsewhere: the editor may no longer preview edits.
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.IN_REVIEW)
+    page.fill("#id_title_en", "Port 4408 as typed")
+    expect(status).to_have_text("Preview unavailable")
+
+
 def autosaved(page):
     expect(page.locator("#autosave-status")).to_contain_text(
         "Unsaved changes kept at", timeout=15_000
