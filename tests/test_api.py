@@ -10,6 +10,7 @@ from django.utils import timezone
 from ports.choices import KnownUseKind
 from ports.editorial import actions
 from ports.models import KnownUse, ObservedPort, ObservedRun, Story
+from ports.reader import page_data
 from ports.registry import importing
 from tests.factories import (
     make_assignment,
@@ -142,6 +143,38 @@ def test_a_port_shows_its_registry_history_with_the_registry_date(client):
     assert history[0]["fields"]["description"] == ["Old text", "New text"]
     assert history[0]["service_name"] == "old" and history[0]["transport"] == "tcp"
     assert history[0]["registry_date"] == "2025-02-03"
+
+
+def test_a_ports_history_is_the_one_its_page_shows(client):
+    """The entries the first import brought end the history with that baseline."""
+    importing.import_registry(
+        registry_csv(
+            ["old", "4000", "tcp", "Old text", "", "", "", "2024-01-02"],
+            ["old", "4000", "udp", "Old text", "", "", "", "2024-01-02"],
+        ),
+        file_name="first.csv",
+    )
+    importing.import_registry(
+        registry_csv(
+            ["old", "4000", "tcp", "New text", "", "", "", "2025-02-03"],
+            ["old", "4000", "udp", "Old text", "", "", "", "2024-01-02"],
+        ),
+        file_name="second.csv",
+    )
+    history = get(client, "/api/v1/ports/4000").json()["history"]
+    page = page_data.port_page_data(4000, language="en")
+    assert [
+        (change["kind"], change["transport"], change["registry_date"])
+        for change in history
+    ] == [
+        ("changed", "tcp", "2025-02-03"),
+        ("baseline", "tcp", "2024-01-02"),
+        ("baseline", "udp", "2024-01-02"),
+    ]
+    assert [(change["kind"], change["transport"]) for change in history] == [
+        (entry.kind, entry.transport) for entry in page.history
+    ]
+    assert history[1]["fields"] == {}
 
 
 def test_a_port_shows_observed_use_of_current_imports(client):

@@ -7,7 +7,7 @@ the live revision's content), known uses from that content: never the
 editors' working copy, so no draft reaches the open data.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from itertools import groupby
 from operator import itemgetter
@@ -26,7 +26,7 @@ from ports.models import (
     StoryRevision,
     StoryTransition,
 )
-from ports.reader import versions
+from ports.reader import page_data, versions
 from ports.reader.page_data import STORY_FIELDS
 from ports.registry import iana_csv
 
@@ -136,84 +136,84 @@ class PortAnswer:
 
 
 def port(number: int, *, addresses: Addresses, now=None) -> PortAnswer:
-    """Everything the open data knows of one port number (five queries)."""
+    """
+    Everything the open data knows of one port number, read as its page
+    reads it (page_data.port_record()), so that both say the same (five
+    queries, four without a live story).
+    """
     if not PORT_MIN <= number <= PORT_MAX:
         raise ValueError(number)
     now = now or timezone.now()
-    registry = list(
-        Assignment.objects.covering(number)
-        .order_by("status", "transport", "service_name", "id")
-        .values("id", *REGISTRY_FIELDS)
-    )
-    story_row = (
-        Story.objects.filter(port_id=number)
-        .values(*STORY_FIELDS, content=F("live_revision__content"))
-        .first()
-    )
-    story, known_uses, changes_at = None, [], None
-    if story_row is not None:
-        changes_at = min(
-            (
-                moment
-                for moment in (
-                    story_row["expire_at"],
-                    story_row["scheduled_go_live_at"],
-                )
-                if moment is not None and moment > now
-            ),
-            default=None,
+    record = page_data.port_record(number, now=now)
+    story, known_uses = None, []
+    if record.live:
+        row = asdict(record.story)
+        found = versions.published_versions(
+            port=number,
+            live_revision_id=row["live_revision_id"],
+            live_since=row["go_live_at"],
         )
-        live = Story(
-            **{name: story_row[name] for name in STORY_FIELDS if name != "port_id"}
+        current = versions.current_version(found, row["live_revision_id"])
+        content = record.content
+        story = _story_summary(
+            row,
+            content["title"].get(SOURCE_LANGUAGE, ""),
+            content["summary"].get(SOURCE_LANGUAGE, ""),
+            addresses,
+            current,
         )
-        if story_row["content"] is not None and live.is_live(now):
-            found = versions.published_versions(
-                port=number,
-                live_revision_id=story_row["live_revision_id"],
-                live_since=story_row["go_live_at"],
-            )
-            current = versions.current_version(found, story_row["live_revision_id"])
-            content = story_row["content"]
-            story = _story_summary(
-                story_row,
-                content["title"].get(SOURCE_LANGUAGE, ""),
-                content["summary"].get(SOURCE_LANGUAGE, ""),
-                addresses,
-                current,
-            )
-            known_uses = [
-                {name: use.get(name, "") for name in KNOWN_USE_FIELDS}
-                for use in content.get("known_uses", [])
-            ]
+        known_uses = [
+            {name: use.get(name, "") for name in KNOWN_USE_FIELDS}
+            for use in content.get("known_uses", [])
+        ]
     return PortAnswer(
         data={
             "number": number,
             "range_class": range_class_for(number).value,
             "url": addresses.port(number),
-            "registry": [registry_row(row) for row in registry],
+            "registry": [
+                {name: getattr(row, name) for name in REGISTRY_FIELDS}
+                for row in record.assignments
+            ],
             "known_uses": known_uses,
             "observed": observed(port=number),
             "story": story,
-            "history": history(assignment_ids=[row["id"] for row in registry]),
+            "history": [_history_entry(entry) for entry in record.history],
         },
-        changes_at=changes_at,
+        changes_at=record.next_change_at,
     )
+
+
+def _history_entry(entry: page_data.HistoryEntry) -> dict:
+    return {
+        "kind": entry.kind,
+        "fields": entry.fields,
+        "port_low": entry.port_low,
+        "port_high": entry.port_high,
+        "service_name": entry.service_name,
+        "transport": entry.transport,
+        "recorded_at": entry.created_at,
+        "registry_date": entry.registry_date,
+    }
+
+
+# Composed once, as the port page's queries are (ports.reader.page_data).
+_OBSERVED = (
+    ObservedPort.objects.filter(run__current=True)
+    .order_by("port", "source", "transport", "name")
+    .values(
+        *OBSERVED_FIELDS,
+        source_date=F("run__source_date"),
+        imported_at=F("run__imported_at"),
+    )
+)
 
 
 def observed(*, port: int | None = None):
     """Observed use (nmap's open frequency, services files), current imports only."""
-    rows = (
-        ObservedPort.objects.filter(run__current=True)
-        .order_by("port", "source", "transport", "name")
-        .values(
-            *OBSERVED_FIELDS,
-            source_date=F("run__source_date"),
-            imported_at=F("run__imported_at"),
-        )
-    )
     if port is not None:
-        return list(rows.filter(port=port))
-    return rows
+        return list(_OBSERVED.filter(port=port))
+    return _OBSERVED.all()
 
 
 def _history_rows():
@@ -226,17 +226,6 @@ def _history_rows():
         transport=F("assignment__transport"),
         recorded_at=F("created_at"),
         registry_date=F("run__registry_date"),
-    )
-
-
-def history(*, assignment_ids, limit=50) -> list:
-    """The registry changes to these assignments, newest first."""
-    if not assignment_ids:
-        return []
-    return list(
-        _history_rows()
-        .filter(assignment__in=assignment_ids)
-        .order_by("-created_at", "-id")[:limit]
     )
 
 

@@ -100,6 +100,21 @@ class RegistryChange(Schema):
     )
 
 
+class PortHistoryEntry(RegistryChange):
+    """
+    A change to one of the port's registry entries, or ("baseline") the
+    entry as the registry held it when it was first imported.
+    """
+
+    kind: Literal["added", "changed", "withdrawn", "restored", "baseline"]
+    fields: dict = Field(
+        description="Changed fields: name → [old, new]; {} for the baseline."
+    )
+    recorded_at: datetime = Field(
+        description="When the import recorded it (the baseline: when it began)."
+    )
+
+
 class Port(Schema):
     number: int
     range_class: RangeClass
@@ -110,8 +125,12 @@ class Port(Schema):
     known_uses: list[KnownUse]
     observed: list[ObservedUse]
     story: StorySummary | None
-    history: list[RegistryChange] = Field(
-        description="Changes to the port's registry entries, newest first (50 at most)."
+    history: list[PortHistoryEntry] = Field(
+        description=(
+            "The port's registry history as its page shows it, newest first: the "
+            "latest 50 changes to its registry entries and, for the entries the "
+            "first import brought, that baseline."
+        )
     )
 
 

@@ -12,7 +12,16 @@ from functools import cache, cached_property
 from itertools import groupby
 from operator import attrgetter, itemgetter
 
-from django.db.models import CharField, F, IntegerField, Max, Q, Subquery, Value
+from django.db.models import (
+    CharField,
+    F,
+    IntegerField,
+    JSONField,
+    Max,
+    Q,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
@@ -330,6 +339,8 @@ class HistoryEntry:
     transport: str
     port_low: int | None
     port_high: int | None
+    # The changed fields, name → [old, new]; none for the baseline.
+    fields: dict = field(default_factory=dict)
 
     @property
     def kind_label(self):
@@ -371,12 +382,14 @@ _STORIES = Story.objects.values_list(
     widest_range(),
 )
 _ASSIGNMENTS = Assignment.objects.order_by(
-    "status", "transport", "service_name"
+    "status", "transport", "service_name", "id"
 ).values_list(*ASSIGNMENT_FIELDS, named=True)
 _CHANGES = (
     RegistryChange.objects.order_by()
     .annotate(registry_date=F("run__registry_date"))
-    .values_list("created_at", "id", "kind", "run_id", "registry_date", "assignment_id")
+    .values_list(
+        "created_at", "id", "kind", "run_id", "registry_date", "assignment_id", "fields"
+    )
 )
 # The baseline import, in the same columns: assignments it brought have no
 # change of their own, their history starts with it.
@@ -386,8 +399,11 @@ _BASELINE = (
     .annotate(
         kind=Value(IN_BASELINE, output_field=CharField()),
         assignment_id=Value(None, output_field=IntegerField()),
+        fields=Value({}, output_field=JSONField()),
     )
-    .values_list("started_at", "id", "kind", "id", "registry_date", "assignment_id")
+    .values_list(
+        "started_at", "id", "kind", "id", "registry_date", "assignment_id", "fields"
+    )
 )
 _NEIGHBOURS = Assignment.objects.values_list(*NEIGHBOUR_FIELDS)
 
@@ -436,9 +452,8 @@ def _history(assignments) -> list:
         return []
     rows = _CHANGES.filter(assignment__in=by_id).union(_BASELINE, all=True)
     entries = []
-    for created_at, _id, kind, run_id, registry_date, assignment_id in rows.order_by(
-        "-created_at", "id"
-    )[:HISTORY_LIMIT]:
+    newest = rows.order_by("-created_at", "id")[:HISTORY_LIMIT]
+    for created_at, _id, kind, run_id, registry_date, assignment_id, fields in newest:
         if kind == IN_BASELINE:
             ids = [pk for pk, row in by_id.items() if row.created_at == created_at]
         else:
@@ -450,10 +465,72 @@ def _history(assignments) -> list:
                 registry_date,
                 run_id,
                 *(getattr(by_id[pk], name) for name in HISTORY_FIELDS),
+                fields=fields or {},
             )
             for pk in ids
         )
     return entries
+
+
+@dataclass
+class PortRecord:
+    """
+    What the port's page and its open data answer both start from: its
+    story, whether it is live, the registry entries covering the port and
+    its history, and when this next changes by itself.
+    """
+
+    story: StoryState | None
+    # The live version's content and when it was saved: None unless live.
+    content: dict | None
+    revised_at: datetime | None
+    # The ports the live story relates the port to.
+    related: list
+    # The registry entries covering the port or one of the related ports.
+    found: list
+    # Those covering the port.
+    assignments: list
+    history: list
+    next_change_at: datetime | None
+
+    @property
+    def live(self):
+        return self.content is not None
+
+
+def port_record(number: int, *, now) -> PortRecord:
+    """The port's story, registry entries and history (three queries)."""
+    # One story row whatever its state: whether it is live is decided by the
+    # same rule as Story.objects.live(); the schedule says when the page changes.
+    story, content, revised_at, widest = _story(number)
+    if story is None or not story.is_live(now):
+        content = revised_at = None
+    related = [item["port"] for item in content["related"]] if content else []
+    # The entries of the live story's related ports come with the port's own.
+    found = list(
+        _ASSIGNMENTS.covering_any(dict.fromkeys([number, *related]), widest=widest)
+    )
+    assignments = [a for a in found if a.port_low <= number <= a.port_high]
+    next_change_at = None
+    if story is not None:
+        next_change_at = min(
+            (
+                moment
+                for moment in (story.expire_at, story.scheduled_go_live_at)
+                if moment is not None and moment > now
+            ),
+            default=None,
+        )
+    return PortRecord(
+        story=story,
+        content=content,
+        revised_at=revised_at,
+        related=related,
+        found=found,
+        assignments=assignments,
+        history=_history(assignments),
+        next_change_at=next_change_at,
+    )
 
 
 def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
@@ -466,20 +543,8 @@ def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
     now = now or timezone.now()
     range_class = range_class_for(number)
     low, high = RANGE_BOUNDS[range_class]
-    # One story row whatever its state: whether it is live is decided by the
-    # same rule as Story.objects.live(); the schedule says when the page changes.
-    story, content, revised_at, widest = _story(number)
-    live = story is not None and content is not None and story.is_live(now)
-    localized_story = LocalizedStory.from_content(content, language) if live else None
-    related = (
-        [item["port"] for item in localized_story.related] if localized_story else []
-    )
-    # The entries of the live story's related ports come with the port's own.
-    found = list(
-        _ASSIGNMENTS.covering_any(dict.fromkeys([number, *related]), widest=widest)
-    )
-    assignments = [a for a in found if a.port_low <= number <= a.port_high]
-    history = _history(assignments)
+    record = port_record(number, now=now)
+    assignments, history = record.assignments, record.history
     prompt = _one(_prompts(language))
     observed = observed_data.port_observations(number)
     page = PortPageData(
@@ -500,6 +565,7 @@ def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
         ),
         feedback_prompt=prompt,
         observed=observed,
+        next_change_at=record.next_change_at,
         data_modified_at=_latest(
             *(a.updated_at for a in assignments),
             *(change.created_at for change in history[:1]),
@@ -507,20 +573,11 @@ def port_page_data(number: int, *, language: str, now=None) -> PortPageData:
             observed.imported_at if observed else None,
         ),
     )
-    if story is not None:
-        page.next_change_at = min(
-            (
-                moment
-                for moment in (story.expire_at, story.scheduled_go_live_at)
-                if moment is not None and moment > now
-            ),
-            default=None,
-        )
-    if live:
-        page.story = story
-        page.story_revised_at = revised_at
-        page.localized_story = localized_story
-        page.related_services = _services_by_port(found, related)
+    if record.live:
+        page.story = record.story
+        page.story_revised_at = record.revised_at
+        page.localized_story = LocalizedStory.from_content(record.content, language)
+        page.related_services = _services_by_port(record.found, record.related)
     return page
 
 
