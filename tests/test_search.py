@@ -258,9 +258,11 @@ def test_word_searches_use_the_gin_indexes(demo):
     # from the three live stories of the demo, fewer than any index would give).
     with CaptureQueriesContext(connection) as queries:
         search.search("license manager", language="en")
-    _promoted_sql, _synonyms_sql, stories_sql, registry_sql, _observed_sql = (
+    _promoted_sql, _synonyms_sql, plans_sql, stories_sql, registry_sql, _observed = (
         query["sql"] for query in queries.captured_queries
     )
+    # Planned for their words, not as prepared statements' generic plans.
+    assert plans_sql == "SET LOCAL plan_cache_mode = force_custom_plan"
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         for table, column, sql in (
@@ -280,9 +282,9 @@ def test_word_searches_use_the_gin_indexes(demo):
     ("text", "postgresql", "other"),
     [
         # Stories and the registry (the fallback: counts, hits and transports).
-        ("AppleTalk license manager", 5, 7),
+        ("AppleTalk license manager", 6, 7),
         # And the exact service name.
-        ("aspeclmd", 6, 8),
+        ("aspeclmd", 7, 8),
     ],
 )
 def test_a_word_search_reads_in_a_fixed_number_of_queries(
@@ -301,8 +303,8 @@ def test_snippets_are_made_for_the_hits_shown_only(demo):
     assert results.story_count == len(results.stories) == 3
     assert results.registry_count > 0
     # The stories' and the registry's queries make snippets (after those of
-    # the promotions and the synonyms).
-    for query in queries.captured_queries[2:4]:
+    # the promotions and the synonyms, and the plans' setting).
+    for query in queries.captured_queries[3:5]:
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN VERBOSE {query['sql']}")
             plan = [row[0] for row in cursor.fetchall()]

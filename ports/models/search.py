@@ -107,19 +107,16 @@ def search_document(language: str, title: str, summary: str, text: str):
 
     The rest keeps its words without positions (strip()), as ranking a common
     word over thousands of long bodies was dominated by walking its
-    positions; bigram documents keep them, as their queries are phrases.
+    positions; bigram words are matched as all their pairs, not a phrase, so
+    their documents need none either.
     """
     config = search_config(language)
-    bigrams = language in BIGRAM_LANGUAGES
-    source = bigram_text if bigrams else str
+    source = bigram_text if language in BIGRAM_LANGUAGES else str
 
     def vector(value, weight):
         return SearchVector(Value(source(value)), config=config, weight=weight)
 
-    rest = vector(text, "D")
-    return (
-        vector(title, "A") + vector(summary, "B") + (rest if bigrams else Strip(rest))
-    )
+    return vector(title, "A") + vector(summary, "B") + Strip(vector(text, "D"))
 
 
 class Strip(SearchVectorCombinable, Func):

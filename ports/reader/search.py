@@ -31,7 +31,7 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVectorField,
 )
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -228,7 +228,14 @@ def search(text: str, *, language: str, now=None) -> Results:
         return results
     synonyms = SearchSynonym.objects.expansions(words)
     if connection.vendor == "postgresql":
-        _postgres_search(results, text, words, synonyms, language=language, now=now)
+        with transaction.atomic(savepoint=False):
+            # Connections prepare statements they run again and again; a
+            # prepared search would be planned once for any words, without
+            # the statistics that make its filters cheap (ten times slower
+            # here). A search's plan costs a millisecond; it is made anew.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            _postgres_search(results, text, words, synonyms, language=language, now=now)
     else:
         expanded = [*words, *(w for e in synonyms.values() for w in words_of(e))]
         _fallback_search(results, expanded, language=language, now=now)
@@ -334,9 +341,16 @@ def _queries(text, words, synonyms, config=REGISTRY_SEARCH_CONFIG):
     return any_word, SearchQuery(text, config=config, search_type="websearch")
 
 
-def _rank(any_word, every_word):
-    """ts_rank of the document, plus 1.0 where it holds every word."""
-    return SearchRank(F("document"), any_word) + Case(
+def _rank(any_word, every_word, ranking=None):
+    """
+    ts_rank of the document (by `ranking`, else `any_word`), plus 1.0 where
+    it holds every word; with no `every_word` (one word: every match holds
+    it) the 1.0 is every match's.
+    """
+    rank = SearchRank(F("document"), ranking or any_word)
+    if every_word is None:
+        return rank + Value(1.0)
+    return rank + Case(
         When(document=every_word, then=Value(1.0)),
         default=Value(0.0),
         output_field=FloatField(),
@@ -386,28 +400,42 @@ def _postgres_search(results, text, words, synonyms, *, language, now):
 
 def _story_queries(language, text, words, synonyms):
     """
-    The any-word and every-word queries of `words` in one language's
+    The any-word, every-word and ranking queries of `words` in one language's
     documents (ports.models.search): its configuration's lexemes, or for
-    bigram languages each word as its pairs in a row.
+    bigram languages each word as all of its pairs.
+
+    A word's pairs are matched together, not as a phrase in a row: the GIN
+    index answers that alone, and a phrase would unpack every document to
+    check positions for no gain (a word of two or three characters has one
+    or two pairs). Bigram documents are ranked by any of the pairs, as
+    ranking a phrase over long documents grows with their positions squared.
     """
     config = search_config(language)
     if language not in BIGRAM_LANGUAGES:
-        return _queries(text, words, synonyms, config)
-    parts = [
-        " <-> ".join(f"'{term}'" for term in terms)
-        if len(terms) > 1 or len(terms[0]) > 1
-        # One character of an unspaced script: the pairs it begins.
-        else f"'{terms[0]}':*"
-        for word in words
-        for terms in bigram_words(word)
+        any_word, every_word = _queries(text, words, synonyms, config)
+        return any_word, every_word, any_word
+    expansions = [
+        word for expansion in synonyms.values() for word in words_of(expansion)
     ]
-    any_word = SearchQuery(
-        " | ".join(f"({part})" for part in parts), config=config, search_type="raw"
-    )
-    every_word = SearchQuery(
-        " & ".join(f"({part})" for part in parts), config=config, search_type="raw"
-    )
-    return any_word, every_word
+
+    def pairs_of(word):
+        return [
+            " & ".join(f"'{term}'" for term in terms)
+            if len(terms) > 1 or len(terms[0]) > 1
+            # One character of an unspaced script: the pairs it begins.
+            else f"'{terms[0]}':*"
+            for terms in bigram_words(word)
+        ]
+
+    parts = [part for word in words for part in pairs_of(word)]
+    also = [part for word in expansions for part in pairs_of(word)]
+
+    def raw(operator_, items):
+        query = f" {operator_} ".join(f"({item})" for item in items)
+        return SearchQuery(query, config=config, search_type="raw")
+
+    ranking = raw("|", [term for part in parts + also for term in part.split(" & ")])
+    return raw("|", parts + also), raw("&", parts), ranking
 
 
 def _live_texts(now):
@@ -428,11 +456,15 @@ def _story_hits(results, text, words, synonyms, *, language, now):
     now = now or timezone.now()
     languages = list(dict.fromkeys([language, SOURCE_LANGUAGE]))
     queries = {code: _story_queries(code, text, words, synonyms) for code in languages}
+    one_word = len(words) == 1 and not synonyms
     matches = Q()
     ranks, snippets = [], []
-    for code, (any_word, every_word) in queries.items():
-        matches |= Q(language=code, document=any_word)
-        ranks.append(When(language=code, then=_rank(any_word, every_word)))
+    for code, (any_word, every_word, ranking) in queries.items():
+        # The language first: a revision's rows of other languages are never
+        # unpacked to be matched.
+        matches |= Q(language=code) & Q(document=any_word)
+        every = None if one_word else every_word
+        ranks.append(When(language=code, then=_rank(any_word, every, ranking)))
         if code not in BIGRAM_LANGUAGES:
             snippets.append(
                 When(
@@ -445,7 +477,7 @@ def _story_hits(results, text, words, synonyms, *, language, now):
                     ),
                 )
             )
-    hits = _live_texts(now).filter(matches)
+    hits = _live_texts(now).filter(matches, language__in=languages)
     if language != SOURCE_LANGUAGE:
         in_own_language = StorySearchText.objects.filter(
             revision=OuterRef("revision"),
