@@ -184,3 +184,18 @@ def test_a_synonym_is_one_word(client, editor):
     response = client.post(f"{SYNONYMS}add/", {"term": "dns server", "expansion": "x"})
     assert "A synonym&#x27;s term is one word." in response.content.decode()
     assert not SearchSynonym.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="bigram documents need PostgreSQL"
+)
+def test_an_approved_synonym_expands_a_japanese_search(db):
+    from ports.editorial import actions
+    from tests.factories import make_citation, make_story
+
+    story = make_story(4900, title="Port 4900", title_ja="ポート4900: 名前解決")
+    make_citation(story)
+    actions.story_publish(story=story, by=None)
+    SearchSynonym.objects.create(term="dns", expansion="名前解決", **approved())
+    hits = search.search("dns", language="ja").stories
+    assert [(hit.port, hit.language) for hit in hits] == [(4900, "ja")]
