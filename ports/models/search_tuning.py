@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ports.models.registry import port_number_validators
 
-_WORD_RE = re.compile(r"[^\W_]+(?:[-+.'][^\W_]+)*\+*")
+# What a reader's query is split into: words, with inner - + . ' (ms-sql-s, c++).
+QUERY_WORD_RE = re.compile(r"[^\W_]+(?:[-+.'][^\W_]+)*\+*")
 
 
 def normalize_query(text: str) -> str:
@@ -96,9 +97,9 @@ class SearchSynonym(Reviewed):
     def clean(self):
         self.term = normalize_query(self.term)
         self.expansion = " ".join(self.expansion.split())
-        if _WORD_RE.fullmatch(self.term) is None:
+        if QUERY_WORD_RE.fullmatch(self.term) is None:
             raise ValidationError({"term": _("A synonym's term is one word.")})
-        if not _WORD_RE.findall(self.expansion):
+        if not QUERY_WORD_RE.findall(self.expansion):
             raise ValidationError({"expansion": _("Give at least one word.")})
 
 

@@ -67,7 +67,7 @@ from ports.models import (
     StorySearchText,
 )
 from ports.models.search import BIGRAM_LANGUAGES, bigram_words, search_config
-from ports.models.search_tuning import normalize_query
+from ports.models.search_tuning import QUERY_WORD_RE, normalize_query
 from ports.reader.observed import CLAIM_LABELS
 from ports.reader.page_data import EntryLabels, registry_facts, service_assignments
 
@@ -86,7 +86,6 @@ _RANGE_RE = re.compile(
     r"^\s*(\d{1,7})\s*(?:-|–|—|\.\.|to)\s*(\d{1,7})\s*$", re.IGNORECASE
 )
 _SERVICE_RE = re.compile(r"^[\w.+*/-]{1,64}$")
-_WORD_RE = re.compile(r"[^\W_]+(?:[-+.'][^\W_]+)*\+*")
 # Markdown left in snippets of story bodies: footnote markers, emphasis, code.
 _MARKDOWN_NOISE_RE = re.compile(r"\[\^\d+\]|`|\*\*|__|^#+\s*|(?<=\s)#+\s", re.MULTILINE)
 
@@ -203,7 +202,7 @@ class Results:
 
 
 def words_of(text: str) -> list[str]:
-    return _WORD_RE.findall(text)[:MAX_WORDS]
+    return QUERY_WORD_RE.findall(text)[:MAX_WORDS]
 
 
 def highlight(snippet: str) -> str:
