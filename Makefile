@@ -33,9 +33,10 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-run
 setup-run: $(VENV)/.installed-run
 	DEBUG=true $(MANAGE) compile_translations
 	DEBUG=true $(MANAGE) migrate --noinput
-	DEBUG=true $(MANAGE) load_demo
-	@# A registry file to load over the demo's few rows: IANA's whole registry.
+	@# A registry file (IANA's whole registry) goes in before the demo, which
+	@# then keeps it instead of loading its few rows, dated 2025.
 	@if [ -n "$(REGISTRY)" ]; then DEBUG=true $(MANAGE) import_registry "$(REGISTRY)"; fi
+	DEBUG=true $(MANAGE) load_demo
 	DEBUG=true $(MANAGE) ensure_local_editor --address $(HOST):$(PORT)
 
 run: setup-run

@@ -503,6 +503,25 @@ def test_the_preview_page_names_each_element_once(client, importer):
                 assert f'id="{target}"' in html, target
 
 
+def test_a_registry_older_than_the_newest_imported_is_refused(client, importer):
+    importing.import_registry(FIRST, file_name="first.csv", registry_date=NEWEST)
+    response = upload(client, SECOND, registry_date="2019-06-30")
+    assert response.status_code == 200
+    assert "confirm_form" not in response.context
+    text = html.unescape(response.text)
+    assert (
+        "This registry is dated 2019-06-30, older than the newest imported "
+        "(2020-01-01): its changes would run the registry's history backwards. "
+        "Nothing was imported."
+    ) in text
+    run = ImportRun.objects.latest("pk")
+    assert (run.outcome, run.started_by) == ("refused", importer)
+    assert f"import run {run.pk}</a>" in response.text
+
+
+NEWEST = datetime.date(2020, 1, 1)
+
+
 def test_the_importer_may_give_the_registry_date(client, importer):
     importing.import_registry(FIRST, file_name="first.csv")
     preview = upload(client, SECOND, registry_date="2019-06-30")

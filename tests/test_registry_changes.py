@@ -78,7 +78,9 @@ def test_the_list_shows_applied_imports_with_their_registry_dates(client, two_im
     baseline, update = two_imports
     # Neither a file that changes nothing, a preview nor a refusal is listed.
     import_rows(second_rows(), "again.csv")
-    importing.plan_import(registry_csv(*FIRST), file_name="preview.csv")
+    importing.plan_import(
+        registry_csv(*FIRST), file_name="preview.csv", allow_older=True
+    )
     importing.record_refused(file_name="bad.csv", reason="Not a registry file.")
     html = html_of(client.get("/registry/changes/"))
     text = text_of(html)
@@ -233,6 +235,49 @@ def test_the_command_takes_the_registry_date(tmp_path, capsys):
     ]
     with pytest.raises(CommandError, match="'12/07/2018' is not a date"):
         call_command("import_registry", str(path), "--registry-date", "12/07/2018")
+
+
+OLDER_REGISTRY_REFUSAL = (
+    "This registry is dated 2018-07-11, older than the newest imported "
+    "(2026-04-09): its changes would run the registry's history backwards. "
+    "Nothing was imported."
+)
+
+
+def test_the_command_refuses_a_registry_older_than_the_newest_imported(
+    tmp_path, two_imports
+):
+    path = tmp_path / "older.csv"
+    path.write_bytes(registry_csv(*FIRST))
+    with pytest.raises(CommandError) as raised:
+        call_command("import_registry", str(path))
+    assert str(raised.value).startswith(OLDER_REGISTRY_REFUSAL)
+    assert "--allow-older" in str(raised.value)
+    refused = ImportRun.objects.latest("pk")
+    assert (refused.file_name, refused.outcome) == ("older.csv", "refused")
+    assert ImportRun.objects.published().count() == 2
+
+    call_command("import_registry", str(path), "--allow-older")
+    assert ImportRun.objects.published().count() == 3
+
+
+def test_imports_are_listed_in_registry_time_whatever_their_order(client, two_imports):
+    baseline, update = two_imports
+    older = importing.import_registry(
+        registry_csv(*FIRST), file_name="2018-again.csv", allow_older=True
+    )[1]
+    html = html_of(client.get("/registry/changes/"))
+    assert re.findall(r"/registry/changes/(\d+)/", html) == [
+        str(update.pk),
+        str(older.pk),
+        str(baseline.pk),
+    ]
+
+
+def test_load_demo_keeps_a_registry_imported_before_it(two_imports):
+    call_command("load_demo", verbosity=0)
+    assert ImportRun.objects.count() == 2
+    assert not ImportRun.objects.filter(file_name="demo_registry.csv").exists()
 
 
 def test_the_real_update_counts_match_the_files(client):

@@ -9,7 +9,7 @@ previews, refusals and files that changed nothing are the editors' business.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -66,7 +66,10 @@ def run_summary(run) -> str:
 
 
 def published_runs():
-    return ImportRun.objects.published().order_by("-started_at", "-id")
+    """Newest first in registry time, then in the order they were imported."""
+    return ImportRun.objects.published().order_by(
+        F("registry_date").desc(nulls_last=True), "-started_at", "-id"
+    )
 
 
 def last_modified() -> datetime | None:

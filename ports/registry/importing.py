@@ -177,10 +177,12 @@ def plan_import(
     file_name: str,
     skip_invalid: bool = False,
     registry_date: datetime.date | None = None,
+    allow_older: bool = False,
 ) -> ImportPlan:
     """
     Compare a registry file with the database, without writing anything.
-    `registry_date` overrides the date read from the file.
+    `registry_date` overrides the date read from the file. A registry older
+    than the newest imported is refused unless `allow_older`.
     """
     parsed = read_registry(data, skip_invalid=skip_invalid)
     return _plan(
@@ -188,6 +190,7 @@ def plan_import(
         file_name=file_name,
         skip_invalid=skip_invalid,
         registry_date=registry_date,
+        allow_older=allow_older,
     )
 
 
@@ -200,6 +203,7 @@ def import_registry(
     expected_fingerprint: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     registry_date: datetime.date | None = None,
+    allow_older: bool = False,
 ) -> tuple[ImportPlan, ImportRun]:
     """
     Import a registry file: one transaction, so it applies completely or not
@@ -210,7 +214,8 @@ def import_registry(
     Returns the plan and the ImportRun that records it, with a RegistryChange
     per assignment added, changed or withdrawn; the first import into an
     empty registry is its baseline, with none. The run's registry date is
-    `registry_date` if given, else the newest date in the file.
+    `registry_date` if given, else the newest date in the file; a registry
+    older than the newest imported is refused unless `allow_older`.
     """
     parsed = read_registry(data, skip_invalid=skip_invalid)
     with transaction.atomic():
@@ -220,6 +225,7 @@ def import_registry(
             file_name=file_name,
             skip_invalid=skip_invalid,
             registry_date=registry_date,
+            allow_older=allow_older,
         )
         if (
             expected_fingerprint is not None
@@ -268,7 +274,11 @@ def _plan(
     file_name: str,
     skip_invalid: bool,
     registry_date: datetime.date | None = None,
+    allow_older: bool = False,
 ) -> ImportPlan:
+    registry_date = registry_date or iana_csv.newest_date(parsed.rows)
+    if not allow_older:
+        _check_not_older(registry_date)
     existing = _existing_assignments()
     plan = ImportPlan(
         file_name=file_name,
@@ -276,7 +286,7 @@ def _plan(
         total_rows=parsed.total,
         skip_invalid=skip_invalid,
         invalid=parsed.invalid,
-        registry_date=registry_date or iana_csv.newest_date(parsed.rows),
+        registry_date=registry_date,
         baseline=not existing,
     )
     fields = iana_csv.VALUE_FIELDS
@@ -320,6 +330,26 @@ def _plan(
         else:
             plan.withdrawn.append(change)
     return plan
+
+
+def _check_not_older(registry_date: datetime.date | None) -> None:
+    """
+    Refuse a registry older than the newest imported: history reads in
+    registry time, and it would run backwards.
+    """
+    if registry_date is None:
+        return
+    newest = ImportRun.objects.published().aggregate(
+        newest=models.Max("registry_date")
+    )["newest"]
+    if newest is not None and registry_date < newest:
+        raise ImportRefused(
+            f"This registry is dated {registry_date.isoformat()}, older than the "
+            f"newest imported ({newest.isoformat()}): its changes would run the "
+            "registry's history backwards. Nothing was imported. If the date is "
+            "wrong, give the right one (--registry-date, or the admin's Registry "
+            "date); to import it anyway, use the command's --allow-older."
+        )
 
 
 def _may_be_invalid_row(current: dict, parsed: iana_csv.ParsedFile) -> bool:

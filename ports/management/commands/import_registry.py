@@ -40,6 +40,12 @@ class Command(BaseCommand):
             "registration or modification date in the file.",
         )
         parser.add_argument(
+            "--allow-older",
+            action="store_true",
+            help="Import a registry older than the newest imported (refused "
+            "otherwise: its changes would run history backwards).",
+        )
+        parser.add_argument(
             "--json",
             action="store_true",
             dest="as_json",
@@ -47,7 +53,15 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, file, dry_run, skip_invalid, as_json, registry_date, **options
+        self,
+        *args,
+        file,
+        dry_run,
+        skip_invalid,
+        as_json,
+        registry_date,
+        allow_older,
+        **options,
     ):
         path = Path(file)
         # A progress bar only where a person watches; logs and pipes get none.
@@ -63,6 +77,7 @@ class Command(BaseCommand):
                     file_name=path.name,
                     skip_invalid=skip_invalid,
                     registry_date=registry_date,
+                    allow_older=allow_older,
                 )
             else:
                 plan, run = importing.import_registry(
@@ -71,6 +86,7 @@ class Command(BaseCommand):
                     skip_invalid=skip_invalid,
                     progress=bar,
                     registry_date=registry_date,
+                    allow_older=allow_older,
                 )
         except OSError as error:
             self._refuse(f"Cannot read {file}: {error.strerror}.", (), as_json)
