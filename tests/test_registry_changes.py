@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ports.cache import tags
 from ports.models import ImportRun
+from ports.reader import registry_changes
 from ports.registry import importing
 from tests.factories import registry_csv
 from tests.shared_data import NEWER, OLDER, shared_file
@@ -121,6 +122,37 @@ def test_an_update_page_lists_added_changed_old_to_new_and_withdrawn(
     assert '<a href="/services/gone/" lang="en" dir="auto">gone</a>' in withdrawn
     assert '<a href="/ports/81/">Port 81</a>' in withdrawn
     assert "compressnet" not in changed + withdrawn
+
+
+def test_a_long_update_is_paginated_with_its_sections_in_order(
+    client, two_imports, monkeypatch
+):
+    _, update = two_imports
+    third = second_rows()[:1] + [
+        ["added-{n}", str(3000 + n), "tcp", f"Added {n}", "", "", "", ""]
+        for n in range(3)
+    ]
+    third[0][4] = "[IETF]"
+    run = import_rows(third, "third.csv")
+    assert (run.new_count, run.changed_count, run.withdrawn_count) == (3, 1, 3)
+    monkeypatch.setattr(registry_changes, "CHANGES_PER_PAGE", 2)
+
+    def sections(page):
+        html = html_of(client.get(f"/registry/changes/{run.pk}/?page={page}"))
+        found = re.findall(
+            r'<h2 id="(\w+)-heading">.*?<span class="count">\((\d+)\)</span>', html
+        )
+        lists = re.findall(r'<ul class="registry-changes">(.*?)</ul>', html, re.S)
+        return found, sum(items.count("<li>") for items in lists), html
+
+    found, items, html = sections(1)
+    assert (found, items) == ([("added", "3")], 2)
+    assert "Page 1 of 4" in html and 'href="?page=2"' in html
+    assert sections(2)[:2] == ([("added", "3"), ("changed", "1")], 2)
+    assert sections(3)[:2] == ([("withdrawn", "3")], 2)
+    assert sections(4)[:2] == ([("withdrawn", "3")], 1)
+    assert client.get(f"/registry/changes/{run.pk}/?page=5").status_code == 404
+    assert client.get(f"/registry/changes/{run.pk}/?page=x").status_code == 404
 
 
 def test_the_baseline_page_lists_no_additions(client, two_imports):

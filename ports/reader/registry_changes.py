@@ -9,7 +9,8 @@ previews, refusals and files that changed nothing are the editors' business.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import F, Max
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, F, IntegerField, Max, When
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,8 @@ from ports.models import ImportRun, RegistryChange
 from ports.registry import iana_csv
 
 RUNS_PER_PAGE = 50
+# Changes on one page of an import: a registry-wide edit changes thousands.
+CHANGES_PER_PAGE = 500
 
 # How a changed field is named on the page (the registry's own values stay
 # English); in the registry's column order.
@@ -137,9 +140,10 @@ def _field_changes(fields: dict) -> list[FieldChange]:
 
 @dataclass
 class RunChanges:
-    """One import as the registry changes page shows it."""
+    """One page of an import's changes, as the registry changes page shows it."""
 
     run: ImportRun
+    page_obj: Page | None = None
     added: list = field(default_factory=list)
     changed: list = field(default_factory=list)
     withdrawn: list = field(default_factory=list)
@@ -148,17 +152,45 @@ class RunChanges:
     def registry_day(self):
         return registry_day(self.run)
 
+    @property
+    def first_page(self):
+        return self.page_obj is None or self.page_obj.number == 1
 
-def run_changes(pk: int) -> RunChanges | None:
-    """A published import and its changes by port (two queries), or None."""
+
+# The page's sections in order; a restored assignment is a change of status.
+_SECTIONS = {
+    ChangeKind.ADDED: 0,
+    ChangeKind.CHANGED: 1,
+    ChangeKind.RESTORED: 1,
+    ChangeKind.WITHDRAWN: 2,
+}
+
+
+def run_changes(pk: int, page: int | str = 1) -> RunChanges | None:
+    """
+    A published import and one page of its changes (CHANGES_PER_PAGE): the
+    added, then the changed, then the withdrawn, each by port; or None.
+    Three queries: the run, the count of its changes, the page's rows.
+    Raises django.core.paginator.InvalidPage for a page it does not have.
+    """
     run = published_runs().filter(pk=pk).first()
     if run is None:
         return None
-    page = RunChanges(run)
     rows = (
         RegistryChange.objects.filter(run=run)
+        .alias(
+            section=Case(
+                *(When(kind=kind, then=n) for kind, n in _SECTIONS.items()),
+                output_field=IntegerField(),
+            )
+        )
         .order_by(
-            "port_low", "port_high", "assignment__service_name", "assignment__transport"
+            "section",
+            "port_low",
+            "port_high",
+            "assignment__service_name",
+            "assignment__transport",
+            "id",
         )
         .values_list(
             "kind",
@@ -170,14 +202,10 @@ def run_changes(pk: int) -> RunChanges | None:
             "assignment__port_high",
         )
     )
-    groups = {
-        ChangeKind.ADDED: page.added,
-        ChangeKind.CHANGED: page.changed,
-        # Back in the registry: a change of its status, withdrawn → assigned.
-        ChangeKind.RESTORED: page.changed,
-        ChangeKind.WITHDRAWN: page.withdrawn,
-    }
-    for kind, fields, *entry in rows:
-        changes = _field_changes(fields) if kind != ChangeKind.WITHDRAWN else []
-        groups[kind].append(ChangeRow(kind, *entry, fields=changes))
-    return page
+    page_obj = Paginator(rows, CHANGES_PER_PAGE).page(page)
+    changes = RunChanges(run, page_obj)
+    groups = [changes.added, changes.changed, changes.withdrawn]
+    for kind, fields, *entry in page_obj:
+        found = _field_changes(fields) if kind != ChangeKind.WITHDRAWN else []
+        groups[_SECTIONS[kind]].append(ChangeRow(kind, *entry, fields=found))
+    return changes

@@ -6,7 +6,7 @@ changes the registry (tags.REGISTRY).
 
 from functools import wraps
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, InvalidPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -49,13 +49,21 @@ def registry_change_list(request):
 
 @require_safe
 def registry_change_detail(request, pk):
-    changes = registry_changes.run_changes(pk)
+    try:
+        changes = registry_changes.run_changes(pk, request.GET.get("page") or "1")
+    except InvalidPage:
+        raise Http404("No such page.") from None
     if changes is None:
         raise Http404("No such registry update.")
     response = render(
         request,
         "ports/registry_change_detail.html",
-        {"changes": changes, "summary": registry_changes.run_summary(changes.run)},
+        {
+            "changes": changes,
+            "page_obj": changes.page_obj,
+            "query": {},
+            "summary": registry_changes.run_summary(changes.run),
+        },
     )
     return share_registry(request, response)
 
