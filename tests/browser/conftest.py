@@ -10,6 +10,7 @@ import contextlib
 import functools
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -56,22 +57,93 @@ def browser():
         browser.close()
 
 
+class RequestsInFlight:
+    """
+    The live server's application, counting the requests it is answering:
+    one is done when the server closes its response (Django's
+    request_finished), whether it was sent whole or the browser went away.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+        self.count = 0
+        self.last_start = 0.0
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+            self.last_start = time.monotonic()
+        try:
+            response = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _Counted(response, self._done)
+
+    def _done(self):
+        with self.lock:
+            self.count -= 1
+
+    def wait_until_idle(self, *, quiet=0.1, timeout=10.0):
+        """
+        Until no request is running and none started for `quiet` seconds:
+        a page's last word (a beacon sent as it is left) may reach the
+        server just after the browser has moved on.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                idle = self.count == 0 and time.monotonic() - self.last_start >= quiet
+                count = self.count
+            if idle:
+                return
+            if time.monotonic() > deadline:
+                pytest.fail(f"{count} request(s) still running after {timeout} s")
+            time.sleep(0.01)
+
+
+class _Counted:
+    def __init__(self, response, done):
+        self.response = response
+        self.done = done
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self):
+        try:
+            if hasattr(self.response, "close"):
+                self.response.close()
+        finally:
+            self.done()
+
+
+@pytest.fixture(scope="session")
+def requests_in_flight(live_server):
+    server = live_server.thread.httpd
+    counter = RequestsInFlight(server.get_app())
+    server.set_app(counter)
+    return counter
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, requests_in_flight):
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
-    leave_open_pages(browser)
+    leave_open_pages(browser, requests_in_flight)
     context.close()
 
 
-def leave_open_pages(browser):
+def leave_open_pages(browser, requests_in_flight):
     """
-    Leave every page still open before the test's database is emptied. A
-    story's change form talks to the server in the background (its live
-    preview, autosave and presence, and a last word when it closes), and a
-    request still running during the flush makes the flush fail.
+    Leave every page still open, and wait for the requests they made, before
+    the test's database is emptied. A story's change form talks to the
+    server in the background (its live preview, autosave and presence, and
+    a last word when it closes), and a request still running during the
+    flush makes the flush fail.
     """
     from playwright.sync_api import Error
 
@@ -79,7 +151,7 @@ def leave_open_pages(browser):
         for open_page in context.pages:
             with contextlib.suppress(Error):  # closing already
                 open_page.goto("about:blank")
-    time.sleep(0.5)
+    requests_in_flight.wait_until_idle()
 
 
 @pytest.fixture
