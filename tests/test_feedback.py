@@ -438,6 +438,22 @@ def test_report_rows_per_story_and_language_least_helpful_first(votes):
     assert feedback.feedback_report(since=future) == []
 
 
+def test_report_of_one_story_reads_only_its_votes(votes, django_assert_num_queries):
+    story_id = Story.objects.get(port_id=1381).pk
+    with django_assert_num_queries(3):
+        rows = feedback.feedback_report(story_id=story_id)
+    assert [(row.port, row.language) for row in rows] == [(1381, "ja"), (1381, "en")]
+    assert rows[1].recent_comments == "<script>alert(1)</script> & more"
+
+
+def test_report_keeps_the_three_latest_comments_per_story_and_language(votes):
+    for number in range(5):
+        vote(1381, "en", False, f"Comment {number}", address=f"10.0.0.{number}")
+    rows = feedback.feedback_report()
+    english = next(row for row in rows if (row.port, row.language) == (1381, "en"))
+    assert english.recent_comments == "Comment 4\nComment 3\nComment 2"
+
+
 def test_report_page_shows_comments_escaped(client, votes):
     client.force_login(make_user("editor", role="Editor"))
     response = client.get("/admin/ports/feedbackvote/report/?period=all")

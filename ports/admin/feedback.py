@@ -110,9 +110,9 @@ class FeedbackVoteAdmin(admin.ModelAdmin):
         )
         days = periods[period]
         since = timezone.now() - datetime.timedelta(days=days) if days else None
-        rows = feedback_report(since=since, language=language)
-        if story is not None:
-            rows = [row for row in rows if row.story_id == story.pk]
+        rows = feedback_report(
+            since=since, language=language, story_id=story.pk if story else None
+        )
         return period, language, story, rows
 
     def report_view(self, request):

@@ -268,9 +268,6 @@ class AttentionView:
     days: int
 
 
-RECENT_COMMENTS = 3
-
-
 def needs_attention(*, limit=8) -> AttentionView:
     """
     The stories whose readers, in a language, mostly answer that the page did
@@ -285,9 +282,7 @@ def needs_attention(*, limit=8) -> AttentionView:
         {group["story_id"] for group in first}
     )
     pairs = [(group["story_id"], group["language"]) for group in first]
-    comments = FeedbackVote.objects.filter(created_at__gte=since).latest_comments(
-        pairs, per_pair=RECENT_COMMENTS
-    )
+    comments = FeedbackVote.objects.filter(created_at__gte=since).latest_comments(pairs)
     rows = [
         AttentionRow(
             story=stories[group["story_id"]],

@@ -36,6 +36,10 @@ class FeedbackPrompt(TranslationEdits):
         return self.key
 
 
+# How many of the latest comments editors see per story and language.
+RECENT_COMMENTS = 3
+
+
 class FeedbackVoteQuerySet(models.QuerySet):
     def per_story_language(self):
         """
@@ -82,19 +86,23 @@ class FeedbackVoteQuerySet(models.QuerySet):
             )
         )
 
-    def latest_comments(self, pairs, *, per_pair=3):
+    def latest_comments(self, pairs=None, *, per_pair=RECENT_COMMENTS):
         """
         The newest comments on each (story id, language) pair, at most
         per_pair each, as {pair: [(created_at, comment), …]}; in one query.
+        Without pairs: on every pair these answers are on, those with
+        comments only.
         """
-        if not pairs:
-            return {}
-        which = Q()
-        for story_id, language in pairs:
-            which |= Q(story_id=story_id, language=language)
+        votes = self.filter(story__isnull=False)
+        if pairs is not None:
+            if not pairs:
+                return {}
+            which = Q()
+            for story_id, language in pairs:
+                which |= Q(story_id=story_id, language=language)
+            votes = votes.filter(which)
         rows = (
-            self.filter(which)
-            .exclude(comment="")
+            votes.exclude(comment="")
             .annotate(
                 rank=Window(
                     RowNumber(),
@@ -106,9 +114,9 @@ class FeedbackVoteQuerySet(models.QuerySet):
             .order_by("-created_at", "-pk")
             .values_list("story_id", "language", "created_at", "comment")
         )
-        comments = {pair: [] for pair in pairs}
+        comments = {pair: [] for pair in pairs or ()}
         for story_id, language, created_at, comment in rows:
-            comments[story_id, language].append((created_at, comment))
+            comments.setdefault((story_id, language), []).append((created_at, comment))
         return comments
 
 

@@ -274,9 +274,6 @@ def answer(request, *, number: int, language: str, prompt) -> Reply:
 # What editors see ---------------------------------------------------------------
 
 
-RECENT_COMMENTS = 3
-
-
 @dataclass
 class ReportRow:
     """One story in one language: its votes, share helpful and recent comments."""
@@ -307,39 +304,25 @@ class ReportRow:
         return "\n".join(comment for _at, comment in self.comments)
 
 
-def feedback_report(*, since=None, language: str = "") -> list[ReportRow]:
+def feedback_report(
+    *, since=None, language: str = "", story_id: int | None = None
+) -> list[ReportRow]:
     """
     Votes per story and language (stories readers saw when they answered),
     least helpful first, with each row's latest comments; in three queries.
     """
-    from django.db.models import Count, Max, Q
-
-    votes = FeedbackVote.objects.filter(story__isnull=False)
+    votes = FeedbackVote.objects.all()
     if since is not None:
         votes = votes.filter(created_at__gte=since)
     if language:
         votes = votes.filter(language=language)
-    groups = list(
-        votes.values("story_id", "language")
-        .annotate(
-            votes=Count("pk"),
-            helpful_votes=Count("pk", filter=Q(helpful=True)),
-            last_vote=Max("created_at"),
-        )
-        .order_by()
-    )
+    if story_id is not None:
+        votes = votes.filter(story_id=story_id)
+    groups = list(votes.per_story_language())
     stories = Story.objects.only("port_id", "title_en").in_bulk(
         {group["story_id"] for group in groups}
     )
-    comments = {}
-    for story_id, code, created_at, comment in (
-        votes.exclude(comment="")
-        .order_by("-created_at", "-pk")
-        .values_list("story_id", "language", "created_at", "comment")
-    ):
-        found = comments.setdefault((story_id, code), [])
-        if len(found) < RECENT_COMMENTS:
-            found.append((created_at, comment))
+    comments = votes.latest_comments()
     rows = [
         ReportRow(
             story_id=group["story_id"],
