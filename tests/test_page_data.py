@@ -213,9 +213,19 @@ def test_port_page_shows_the_live_version_in_the_readers_language(language):
     story.title = "Draft title"
     story.body = "Draft body.[^1]"
     story.save()
-    make_assignment("wide", 2990, port_high=3010)
-    make_assignment("below", 2995)
-    make_assignment("above", 3004)
+    # Then: entries a later import adds.
+    importing.import_registry(
+        registry_csv(
+            ["hist", "3000", "sctp", "History row"],
+            ["wide", "2990-3010", "tcp", "wide"],
+            ["below", "2995", "tcp", "below"],
+            ["above", "3004", "tcp", "above"],
+            # The related ports' entries, made with the story, are kept.
+            ["rel1", "3001", "tcp", "rel1"],
+            ["rel2", "3002", "tcp", "rel2"],
+        ),
+        file_name="more.csv",
+    )
     FeedbackPrompt.objects.create(
         question="Helpful?",
         question_de="Hilfreich?",
@@ -250,7 +260,8 @@ def test_port_page_shows_the_live_version_in_the_readers_language(language):
     assert [fact.service_name for fact in page.facts] == ["wide", "hist"]
     # Imported into an empty registry: its baseline, not an addition.
     assert [(entry.kind, entry.service_name) for entry in page.history] == [
-        (page_data.IN_BASELINE, "hist")
+        ("added", "wide"),
+        (page_data.IN_BASELINE, "hist"),
     ]
     assert [n.services for n in page.neighbours_below][-1:] == [["below"]]
     assert [n.services for n in page.neighbours_above][:2] == [["rel1"], ["rel2"]]

@@ -11,10 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from ports.cache import tags
-from ports.models import ImportRun
+from ports.models import Assignment, ImportRun
 from ports.reader import registry_changes
 from ports.registry import importing
 from tests.factories import registry_csv
@@ -244,6 +245,24 @@ def test_port_history_reads_in_registry_time(client, two_imports):
     assert "Gone from the registry of 2026-04-09 — gone (81/tcp)" in text_of(gone)
     added = html_of(client.get("/ports/2/")).split('id="history-heading"')[1]
     assert "Added in the registry of 2026-04-09 — compressnet (2/tcp)" in text_of(added)
+
+
+def test_history_credits_the_baseline_whatever_an_entrys_timestamps(
+    client, two_imports
+):
+    """An entry no later import added came with the baseline, even when its
+    creation time is not the baseline's to the microsecond (a restored copy,
+    an entry touched since)."""
+    Assignment.objects.update(created_at=F("created_at") + datetime.timedelta(1))
+
+    def history(port):
+        page = html_of(client.get(f"/ports/{port}/")).split('id="history-heading"')
+        return text_of(page[1].split('class="history">')[1].split("</ul>")[0])
+
+    assert "In the registry of 2018-07-11 — http (80/tcp)" in history(80)
+    added = history(2)
+    assert "Added in the registry of 2026-04-09 — compressnet (2/tcp)" in added
+    assert "In the registry of 2018-07-11" not in added
 
 
 def test_history_of_imports_without_a_registry_date_falls_back_to_import_time(

@@ -445,17 +445,20 @@ def _history(assignments) -> list:
     assignments are its history.
 
     One query: the changes and the baseline run, newest first. The
-    assignments the baseline brought were created by it.
+    assignments the baseline brought are those no later import added: each
+    import after it records an "added" change for every assignment it
+    brings. The baseline is the oldest row, so when it is read, so are they.
     """
     by_id = {assignment.id: assignment for assignment in assignments}
     if not by_id:
         return []
     rows = _CHANGES.filter(assignment__in=by_id).union(_BASELINE, all=True)
+    newest = list(rows.order_by("-created_at", "id")[:HISTORY_LIMIT])
+    added = {row[5] for row in newest if row[2] == ChangeKind.ADDED}
     entries = []
-    newest = rows.order_by("-created_at", "id")[:HISTORY_LIMIT]
     for created_at, _id, kind, run_id, registry_date, assignment_id, fields in newest:
         if kind == IN_BASELINE:
-            ids = [pk for pk, row in by_id.items() if row.created_at == created_at]
+            ids = [pk for pk in by_id if pk not in added]
         else:
             ids = [assignment_id]
         entries.extend(
