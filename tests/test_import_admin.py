@@ -408,6 +408,8 @@ def test_refused_runs_are_listed_with_their_reason_and_filtered_by_outcome(
     assert "first.csv" not in listed.text
     everything = client.get(RUNS_URL)
     assert "first.csv" in everything.text and "wrong.csv" in everything.text
+    # The outcome filter offers only what a run can be: a preview is no run.
+    assert "Preview only" not in everything.text
 
 
 def test_same_file_again_shows_no_changes_and_offers_no_confirmation(client, importer):

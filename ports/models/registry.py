@@ -284,7 +284,6 @@ class ImportRun(models.Model):
         APPLIED = "applied", _("Applied")
         BASELINE = "baseline", _("Baseline (first import)")
         NO_CHANGES = "no_changes", _("No changes")
-        DRY_RUN = "dry_run", _("Preview only")
         REFUSED = "refused", _("Refused")
 
     file_name = models.CharField(_("file name"), max_length=255)
