@@ -11,6 +11,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from ports.editorial.workflow import needs_attention
 from ports.models import FeedbackVote
 from tests.factories import make_story, make_user
 
@@ -157,6 +158,23 @@ def test_see_all_lists_the_stories_and_the_report_link_shows_one_story(
     # A story that is no number is no filter, not an error.
     odd = editor_client.get("/admin/ports/feedbackvote/report/?story=6009x")
     assert odd.status_code == 200 and odd.context["story"] is None
+
+
+@RULE
+def test_the_count_is_of_stories_as_see_all_lists_them(editor_client):
+    twice = make_story(6012)
+    answers(twice, "de", yes=0, no=4)
+    answers(twice, "ja", yes=0, no=4)
+    answers(make_story(6013), "fr", yes=1, no=4)
+    queue = attention_queue(editor_client)
+    assert len(listed(editor_client)) == 3
+    assert '<span class="count">(2)</span>' in queue
+    assert "See all" not in queue
+
+    view = needs_attention(limit=2)
+    assert (view.count, len(view.rows), view.more) == (2, 2, True)
+    changelist = editor_client.get("/admin/ports/story/?queue=needs_attention")
+    assert changelist.context["cl"].result_count == view.count
 
 
 @RULE

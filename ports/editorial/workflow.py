@@ -258,7 +258,10 @@ class AttentionRow:
 
 @dataclass(frozen=True)
 class AttentionView:
-    """The "Needs attention" queue: one row per story and language."""
+    """
+    The "Needs attention" queue: one row per story and language, and the
+    count of stories, as "See all" lists them; `more`: rows not shown.
+    """
 
     queue: WorkQueue
     count: int
@@ -266,6 +269,7 @@ class AttentionView:
     share: int
     min_votes: int
     days: int
+    more: bool = False
 
 
 def needs_attention(*, limit=8) -> AttentionView:
@@ -277,7 +281,9 @@ def needs_attention(*, limit=8) -> AttentionView:
     queue = next(queue for queue in QUEUES if queue.key == "needs_attention")
     since = timezone.now() - datetime.timedelta(days=settings.FEEDBACK_ATTENTION_DAYS)
     groups = FeedbackVote.objects.needing_attention(since=since)
-    first = list(groups[:limit])
+    first = list(groups[: limit + 1])
+    more = len(first) > limit
+    first = first[:limit]
     stories = Story.objects.select_related("port").in_bulk(
         {group["story_id"] for group in first}
     )
@@ -293,7 +299,11 @@ def needs_attention(*, limit=8) -> AttentionView:
         )
         for group in first
     ]
-    count = len(rows) if len(rows) < limit else groups.count()
+    count = (
+        Story.objects.filter(pk__in=groups.values("story_id")).count()
+        if more
+        else len(stories)
+    )
     return AttentionView(
         queue,
         count,
@@ -301,6 +311,7 @@ def needs_attention(*, limit=8) -> AttentionView:
         share=settings.FEEDBACK_ATTENTION_SHARE,
         min_votes=settings.FEEDBACK_ATTENTION_MIN_VOTES,
         days=settings.FEEDBACK_ATTENTION_DAYS,
+        more=more,
     )
 
 
