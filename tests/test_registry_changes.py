@@ -100,6 +100,20 @@ def test_the_list_shows_applied_imports_with_their_registry_dates(client, two_im
         assert client.get(f"/registry/changes/{run.pk}/").status_code == 404
 
 
+def test_counts_are_written_as_the_readers_language_writes_numbers(client):
+    ImportRun.objects.create(
+        file_name="whole.csv",
+        sha256="0" * 64,
+        outcome=ImportRun.Outcome.BASELINE,
+        registry_date=datetime.date(2025, 3, 28),
+        new_count=14447,
+    )
+    english = text_of(html_of(client.get("/registry/changes/")))
+    assert "The first import: 14,447 entries." in english
+    german = text_of(html_of(client.get("/de/registry/changes/")))
+    assert "14.447" in german and "14447" not in german
+
+
 def test_an_update_page_lists_added_changed_old_to_new_and_withdrawn(
     client, two_imports
 ):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, F, IntegerField, Max, When
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -60,12 +61,17 @@ def run_summary(run) -> str:
             "The first import: %(count)s entries. The registry's history here "
             "starts with them.",
             run.new_count,
-        ) % {"count": run.new_count}
+        ) % {"count": _number(run.new_count)}
     return gettext("%(added)s added, %(changed)s changed, %(withdrawn)s withdrawn") % {
-        "added": run.new_count,
-        "changed": run.changed_count,
-        "withdrawn": run.withdrawn_count,
+        "added": _number(run.new_count),
+        "changed": _number(run.changed_count),
+        "withdrawn": _number(run.withdrawn_count),
     }
+
+
+def _number(count):
+    """A count as the reader's language writes it: 14,447 or 14.447."""
+    return number_format(count, force_grouping=True)
 
 
 def published_runs():
