@@ -311,6 +311,17 @@ def test_defaults_are_the_registered_range_tcp_and_ten_ports():
     assert "Not checked: nmap's open-frequency table (nmap-services) has not" in html
 
 
+def test_ports_of_the_dynamic_range_say_systems_use_them_as_ephemeral_ports():
+    data = Client().get("/tools/free-port/?low=49150&high=49153&format=json").json()
+    assert reason_codes(data["ports"]) == {
+        49150: ["iana", "no-known-use"],
+        49151: ["iana", "no-known-use"],
+        49152: ["iana", "no-known-use", "dynamic"],
+        49153: ["iana", "no-known-use", "dynamic"],
+    }
+    assert "ephemeral ports" in data["ports"][2]["reasons"][2]["text"]
+
+
 REVERSED_RANGE = "The range's first port (2000) is above its last (1000)."
 
 

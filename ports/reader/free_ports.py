@@ -40,7 +40,14 @@ REASON_TEXTS = {
     "services": _("The services file does not name it."),
     "nmap-never": _("nmap has never found it open."),
     "no-known-use": _("No known use is reported."),
+    # Suggested all the same: whoever asks for this range has chosen it.
+    "dynamic": _(
+        "In the dynamic range: operating systems also hand out its ports as "
+        "ephemeral ports for outgoing connections, so it may be briefly in use "
+        "on any host."
+    ),
 }
+DYNAMIC_LOW = RANGE_BOUNDS[RangeClass.DYNAMIC][0]
 
 
 def max_frequency() -> float:
@@ -187,6 +194,7 @@ def find_free_ports(*, low: int, high: int, transport: str, count: int) -> FreeP
         common.append(Reason("services", REASON_TEXTS["services"]))
     never = Reason("nmap-never", REASON_TEXTS["nmap-never"])
     no_use = Reason("no-known-use", REASON_TEXTS["no-known-use"])
+    dynamic = Reason("dynamic", REASON_TEXTS["dynamic"])
     checks_nmap = ObservedSource.NMAP in found.sources
     start, width = low, WINDOW
     while start <= high and len(found.candidates) < count:
@@ -201,6 +209,8 @@ def find_free_ports(*, low: int, high: int, transport: str, count: int) -> FreeP
                 frequency = rare.get(port)
                 reasons.append(never if frequency is None else _rarely(frequency))
             reasons.append(no_use)
+            if port >= DYNAMIC_LOW:
+                reasons.append(dynamic)
             found.candidates.append(Candidate(port, reasons))
             if len(found.candidates) == count:
                 break
