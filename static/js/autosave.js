@@ -16,12 +16,6 @@
     return typeof window.gettext === "function" ? window.gettext(text) : text;
   }
 
-  // The admin's two-box selector (filter_horizontal) keeps the chosen
-  // values as the options of its "_to" box, selected only on submit.
-  function isChosenBox(field) {
-    return field.multiple && /_to$/.test(field.id) && field.classList.contains("filtered");
-  }
-
   function formPairs(form) {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, name) {
@@ -29,31 +23,7 @@
         params.append(name, value);
       }
     });
-    Array.prototype.forEach.call(form.querySelectorAll("select[multiple]"), function (box) {
-      if (isChosenBox(box)) {
-        params.delete(box.name);
-        Array.prototype.forEach.call(box.options, function (option) {
-          params.append(box.name, option.value);
-        });
-      }
-    });
     return params;
-  }
-
-  function choose(box, values) {
-    var from = box.id.replace(/_to$/, "_from");
-    var fromBox = document.getElementById(from);
-    if (!window.SelectBox || !fromBox) {
-      return;
-    }
-    Array.prototype.forEach.call(box.options, function (option) {
-      option.selected = values.indexOf(option.value) < 0;
-    });
-    window.SelectBox.move(box.id, from);
-    Array.prototype.forEach.call(fromBox.options, function (option) {
-      option.selected = values.indexOf(option.value) >= 0;
-    });
-    window.SelectBox.move(from, box.id);
   }
 
   function refill(form, pairs) {
@@ -86,13 +56,9 @@
       if (field.type === "checkbox" || field.type === "radio") {
         field.checked = values.indexOf(field.value) >= 0;
       } else if (field.tagName === "SELECT" && field.multiple) {
-        if (isChosenBox(field)) {
-          choose(field, values);
-        } else {
-          Array.prototype.forEach.call(field.options, function (option) {
-            option.selected = values.indexOf(option.value) >= 0;
-          });
-        }
+        Array.prototype.forEach.call(field.options, function (option) {
+          option.selected = values.indexOf(option.value) >= 0;
+        });
       } else if (field.type !== "submit" && field.type !== "button" && field.type !== "file") {
         if (field.value !== values[0]) {
           field.value = values[0];
