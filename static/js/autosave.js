@@ -152,6 +152,18 @@
       }
     });
 
+    // A tab closed or left between two autosaves keeps what was typed since
+    // the last; the form's data carries its CSRF token.
+    window.addEventListener("pagehide", function () {
+      if (stopped || waiting || !navigator.sendBeacon) {
+        return;
+      }
+      var body = formPairs(form);
+      if (body.toString() !== sent) {
+        navigator.sendBeacon(url, body);
+      }
+    });
+
     if (!notice) {
       return;
     }

@@ -5,6 +5,7 @@ SCREENSHOTS=1 keeps a PNG of each in test-artifacts/.
 """
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -232,6 +233,30 @@ def test_autosave_restores_unsaved_work_after_the_tab_closed(
     assert story.faqs.get().question_en == "A question typed before the crash?"
     assert StoryRevision.objects.filter(story=story).count() == 1
     assert not StoryAutosave.objects.exists()
+
+
+def test_typing_is_kept_when_the_tab_closes_before_the_next_autosave(page, live_server):
+    from ports.models import StoryAutosave
+
+    story = make_story(4409, title="Port 4409 as saved")
+    open_change_form(page, live_server, story)
+    page.fill("#id_title_en", "Port 4409 typed just before closing")
+    context = page.context
+    page.close()  # at once: the five seconds to the next autosave never pass
+    # The browser's last word arrives on its own time.
+    for _wait in range(50):
+        if StoryAutosave.objects.exists():
+            break
+        time.sleep(0.1)
+
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
+    notice = page.locator("#autosave-notice")
+    notice.get_by_role("button", name=re.compile("^Restore unsaved changes")).click()
+    expect(page.locator("#id_title_en")).to_have_value(
+        "Port 4409 typed just before closing"
+    )
+    assert StoryAutosave.objects.get().base_version == 1
 
 
 def test_restored_work_never_overwrites_a_save_made_meanwhile(
