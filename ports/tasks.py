@@ -6,6 +6,7 @@ an import reads lives in media storage, which every app server and the
 worker share.
 """
 
+import contextlib
 import datetime
 import hashlib
 
@@ -155,9 +156,14 @@ def export_open_data() -> dict:
     their cached copies. Returns the files written.
     """
     from ports.api import datasets
+    from ports.api.receivers import EXPORT_QUEUED_KEY
     from ports.cache import tags
     from ports.cache.purging import purge
 
+    # From now on a change may not be in this export: let it queue the next.
+    # With Redis down, changes queue their exports regardless.
+    with contextlib.suppress(Exception):
+        cache.delete(EXPORT_QUEUED_KEY)
     package = datasets.export_datasets(base_url=settings.SITE_URL)
     purge([tags.DATA])
     return {"files": [resource["path"] for resource in package["resources"]]}

@@ -3,18 +3,28 @@
 import csv
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.tasks import default_task_backend
+from django.utils import timezone
 
+from ports import tasks
 from ports.api import datasets
 from ports.choices import KnownUseKind
 from ports.editorial import actions
 from ports.models import Assignment, KnownUse, Story
 from ports.registry import importing
-from tests.factories import make_published_story, make_story, registry_csv
+from tests.factories import (
+    make_citation,
+    make_faq,
+    make_published_story,
+    make_story,
+    registry_csv,
+)
 from tests.test_export import TRICKY
 
 pytestmark = pytest.mark.django_db
@@ -171,19 +181,93 @@ def test_an_export_replaces_the_files_whole(content):
     assert not [p for p in Path(settings.DATA_EXPORT_DIR).iterdir() if p.name[0] == "."]
 
 
-def test_publishing_writes_the_downloads_again(
-    content, django_capture_on_commit_callbacks
+DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def queued_exports():
+    return [
+        result
+        for result in default_task_backend.results
+        if result.task.func is tasks.export_open_data.func
+    ]
+
+
+def test_changes_committed_together_queue_one_export(
+    content, settings, django_capture_on_commit_callbacks
 ):
+    settings.TASKS = DUMMY_TASKS
     with django_capture_on_commit_callbacks(execute=True):
         make_published_story(443, title="Another story")
+        make_published_story(22, title="A third story")
+    assert len(queued_exports()) == 1
+
+
+def test_an_export_waiting_in_the_queue_takes_later_changes_along(
+    content, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY_TASKS
+    with django_capture_on_commit_callbacks(execute=True):
+        make_published_story(443, title="Another story")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_published_story(22, title="A third story")
+    assert len(queued_exports()) == 1
+    # Once an export has started, a change may come too late for it.
+    tasks.export_open_data.call()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.story_unpublish(story=Story.objects.get(port_id=22), by=None)
+    assert len(queued_exports()) == 2
+
+
+def test_a_version_scheduled_for_later_queues_no_export(
+    content, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY_TASKS
+    story = make_story(443, title="Not yet")
+    make_citation(story)
+    make_faq(story)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.story_publish(
+            story=story, by=None, at=timezone.now() + timedelta(days=1)
+        )
+    assert queued_exports() == []
+
+
+def run_queued_exports():
+    for result in queued_exports():
+        result.task.call(*result.args, **result.kwargs)
+
+
+def test_publishing_writes_the_downloads_again(
+    content, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY_TASKS
+    with django_capture_on_commit_callbacks(execute=True):
+        make_published_story(443, title="Another story")
+    run_queued_exports()
     titles = [s["title"] for s in json.loads(exported("stories.json"))]
     assert titles == ["The web port", "Another story"]
 
 
-def test_an_import_writes_the_downloads_again(db, django_capture_on_commit_callbacks):
+def test_an_import_writes_the_downloads_again(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY_TASKS
     with django_capture_on_commit_callbacks(execute=True):
         importing.import_registry(registry_csv(*TRICKY), file_name="tricky.csv")
+    run_queued_exports()
     assert len(read_csv(exported("registry.csv"))) == 8
+
+
+def test_tasks_run_at_once_leave_the_export_to_the_command(
+    content, settings, django_capture_on_commit_callbacks
+):
+    """TASKS_IMMEDIATE would export inside every publish: nothing is exported."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        make_published_story(443, title="Another story")
+    assert not (Path(settings.DATA_EXPORT_DIR) / "stories.json").exists()
 
 
 def test_export_datasets_command(content, tmp_path, capsys):
