@@ -134,9 +134,19 @@ def test_an_editor_is_told_what_the_body_loses_and_sees_the_title_count(
     open_change_form(page, live_server, make_story(4323, title="Counting"))
     counter = page.locator("#id_title_en + .length-counter")
     assert counter.inner_text() == "8 / 200"
+    announced = page.locator("#id_title_en ~ [role=status]")
+    assert counter.get_attribute("aria-live") is None  # not every keystroke
+    assert page.get_attribute("#id_title_en", "aria-describedby") == (
+        "id_title_en-length"
+    )
     page.fill("#id_title_en", "x" * 205)  # not cut by the browser
     assert counter.inner_text() == "205 / 200"
     assert "over-limit" in counter.get_attribute("class")
+    assert announced.inner_text() == "Over the limit of 200 characters."
+    # Characters as Django counts them: an emoji is one, not two.
+    page.fill("#id_title_en", "🚢" * 200)
+    assert counter.inner_text() == "200 / 200"
+    assert announced.inner_text() == "Within the limit of 200 characters again."
     page.fill("#id_title_en", "Counting again")
     page.fill("#id_body_en", "Body text.[^1] <script>alert(1)</script>")
     page.click("input[name=_continue]")
