@@ -7,9 +7,10 @@ scheme (the admin follows the editor's system setting).
 """
 
 import pytest
+from playwright.sync_api import expect
 
-from ports.editorial import actions
-from ports.models import FeedbackVote
+from ports.editorial import actions, autosave, presence
+from ports.models import FeedbackVote, KnownUse
 from tests.browser.test_editorial_flow import PASSWORD, log_in
 from tests.factories import (
     make_citation,
@@ -81,11 +82,36 @@ def test_the_change_form_with_its_inlines(live_server, page, axe, screenshot):
     make_citation(story, 2)
     make_faq(story, 1)
     make_related(story, 4407, note="Its successor")
-    make_user("edna", role="Editor", password=PASSWORD)
+    KnownUse.objects.create(
+        story=story,
+        kind="malware",
+        name="A backdoor",
+        description="Reported by scanners.",
+        source_title="A malware database",
+        source_url="https://example.org/backdoor",
+        position=1,
+    )
+    edna = make_user("edna", role="Editor", password=PASSWORD)
+    # A kept autosave to offer back, and a colleague with the story open.
+    autosave.story_autosave(
+        story=story,
+        by=edna,
+        data=[["title_en", "A story with everything, retitled"]],
+        base_version=story.version,
+    )
+    presence.story_presence_ping(story_id=story.pk, user=make_user("otto"))
     log_in(page, live_server.url, "edna")
     page.goto(f"{live_server.url}/admin/ports/story/{story.pk}/change/")
-    for inline in ("#citations-group", "#faqs-group", "#related_ports-group"):
-        page.locator(inline).wait_for()
+    for part in (
+        "#citations-group",
+        "#faqs-group",
+        "#related_ports-group",
+        "#known_uses-group",
+        "#autosave-notice",
+        "#presence .presence-others",
+    ):
+        page.locator(part).wait_for()
+    expect(page.locator("#presence")).to_contain_text("Also open by otto")
     screenshot(page, "change-form")
     violations = axe(page)
     assert violations == [], "\n".join(violations)
