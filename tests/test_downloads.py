@@ -316,6 +316,18 @@ def test_data_files_are_served_with_an_etag(client, content):
     assert package["Content-Type"] == "application/json"
 
 
+def test_an_export_of_the_same_data_keeps_the_etags(client, content):
+    export()
+    first = client.get("/data/stories.json")
+    package = json.loads(exported("datapackage.json"))
+    (resource,) = [r for r in package["resources"] if r["path"] == "stories.json"]
+    assert first["ETag"] == f'"{resource["hash"].removeprefix("sha256:")}"'
+    export()
+    again = client.get("/data/stories.json", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+
+
 def test_data_serves_only_the_exported_files(client, content, settings):
     export()
     (Path(settings.DATA_EXPORT_DIR) / "notes.txt").write_text("private")

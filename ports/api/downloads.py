@@ -4,6 +4,7 @@ of its files, and each file with an ETag and Last-Modified for 304s, shared
 with caches under the "data" tag, which an export purges when it is done.
 """
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -64,20 +65,32 @@ def index(request):
 
 @require_safe
 def download(request, name):
-    """One file of the latest export: only those its package names."""
+    """
+    One file of the latest export: only those its package names. Its ETag
+    is its SHA-256 as the package gives it, so an export that writes the
+    same bytes again keeps it.
+    """
     package = _package()
-    names = {datasets.PACKAGE_FILE}
+    hashes = {}
     if package is not None:
-        names.update(resource["path"] for resource in package["resources"])
-    if name not in names:
+        hashes = {r["path"]: r["hash"] for r in package["resources"]}
+    if name not in hashes and name != datasets.PACKAGE_FILE:
         return _missing(f"No file {name!r} in the open data: see /data/.")
     path = datasets.export_dir() / name
+    # Opened after the package was read: an export in between gives newer
+    # bytes under the older hash, which the next request corrects, never
+    # older bytes under the newer hash, which a cache would keep.
     try:
         handle = path.open("rb")
     except FileNotFoundError:
         raise Http404("Gone since the index was read.") from None
     stat = Path(handle.name).stat()
+    if name in hashes:
+        etag = hashes[name].removeprefix("sha256:")
+    else:  # the package itself, a small file
+        etag = hashlib.sha256(handle.read()).hexdigest()
+        handle.seek(0)
     response = FileResponse(handle, content_type=CONTENT_TYPES[path.suffix])
-    response["ETag"] = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    response["ETag"] = f'"{etag}"'
     response["Last-Modified"] = http_date(stat.st_mtime)
     return cors(share(request, response, tags=tags.DATA_TAGS))
