@@ -34,7 +34,7 @@ def test_each_published_version_has_its_own_address(client):
     assert "A newer version has been published since." in html
     assert 'href="/ports/373/">Read the current version' in html
     assert first["X-Robots-Tag"] == "noindex"
-    assert 'rel="canonical" href="http://testserver/ports/373/v/1/"' in html
+    assert 'rel="canonical" href="http://testserver/ports/373/"' in html
 
     second = client.get("/ports/373/v/2/").content.decode()
     assert "Second words" in second and "This is the current version." in second
@@ -110,9 +110,26 @@ def test_version_pages_in_other_languages(client):
     make_published_story(373, title="Words")
     response = client.get("/de/ports/373/v/1/")
     assert response.status_code == 200
-    assert 'hreflang="ja" href="http://testserver/ja/ports/373/v/1/"' in (
-        response.content.decode()
-    )
+    # Readers may switch language; search engines are given no alternates.
+    html = response.content.decode()
+    assert 'href="/ja/ports/373/v/1/"' in html
+    assert 'rel="alternate" hreflang' not in html
+    assert 'rel="canonical" href="http://testserver/de/ports/373/"' in html
+
+
+def test_the_current_version_leaves_search_engines_to_the_port_page(client):
+    make_published_story(373, title="Words")
+    response = client.get("/ports/373/v/1/")
+    html = response.content.decode()
+    assert "This is the current version." in html
+    assert response["X-Robots-Tag"] == "noindex"
+    assert 'rel="canonical" href="http://testserver/ports/373/"' in html
+    assert '<meta property="og:url" content="http://testserver/ports/373/">' in html
+    assert 'rel="alternate" hreflang' not in html
+    # The port's own page keeps its alternates and stays indexable.
+    port = client.get("/ports/373/")
+    assert 'rel="alternate" hreflang="ja"' in port.content.decode()
+    assert "X-Robots-Tag" not in port
 
 
 def structured_data(html):

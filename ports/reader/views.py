@@ -165,9 +165,9 @@ def port_version(request, number, version):
     response = render(
         request, "ports/port_detail.html", {"page": page, "version_page": True}
     )
-    if found.version != found.current:
-        # The current page is the one to find; this one is for citations.
-        response["X-Robots-Tag"] = "noindex"
+    # The port's page is the one to find, even for the current version: this
+    # one is for citations.
+    response["X-Robots-Tag"] = "noindex"
     return share(
         request,
         response,
