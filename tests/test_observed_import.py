@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from ports.imports import ImportRefused
 from ports.models import ObservedPort, ObservedRun
 from ports.observed.signals import observed_imported
 
@@ -474,3 +475,14 @@ def test_the_installed_services_file_imports_and_again_changes_nothing():
     assert (run_.dated_by, run_.source_date) == ("modified", modified.date())
     out, _err = run("services", path)
     assert "No changes: the live data already matches this file." in out
+
+
+def test_both_imports_refuse_a_file_with_one_exception():
+    """Whoever imports files of either kind catches one refusal."""
+    from ports.observed import importing as observed
+    from ports.registry import importing as registry
+
+    with pytest.raises(ImportRefused, match="not a text file"):
+        observed.plan_import("nmap", b"\x00", file_name="nmap-services")
+    with pytest.raises(ImportRefused, match="Nothing was imported"):
+        registry.plan_import(b"\x00", file_name="registry.csv")

@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from ports.languages import language_label
 
@@ -66,3 +69,14 @@ class HistoryAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RefusalReasonMixin:
+    """The `reason` column of an import's list: why a refused file was refused."""
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj):
+        """A refused run's reason, as the importer was told; its page has all of it."""
+        if obj.outcome != obj.Outcome.REFUSED:
+            return ""
+        return Truncator(obj.message.split("\n", 1)[0]).chars(120)

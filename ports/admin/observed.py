@@ -1,15 +1,13 @@
 """Observed-data imports (manage.py import_observed) and their rows: read only."""
 
 from django.contrib import admin
-from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy as _
 
-from ports.admin.mixins import HistoryAdminMixin
+from ports.admin.mixins import HistoryAdminMixin, RefusalReasonMixin
 from ports.models import ObservedPort, ObservedRun
 
 
 @admin.register(ObservedRun)
-class ObservedRunAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class ObservedRunAdmin(HistoryAdminMixin, RefusalReasonMixin, admin.ModelAdmin):
     list_display = (
         "source",
         "file_name",
@@ -27,13 +25,6 @@ class ObservedRunAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_filter = ("source", "outcome", "current")
     search_fields = ("file_name", "sha256")
     date_hierarchy = "imported_at"
-
-    @admin.display(description=_("reason"))
-    def reason(self, obj):
-        """A refused run's reason; its page has all of it."""
-        if obj.outcome != ObservedRun.Outcome.REFUSED:
-            return ""
-        return Truncator(obj.message.split("\n", 1)[0]).chars(120)
 
 
 @admin.register(ObservedPort)

@@ -36,7 +36,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -45,7 +44,7 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from ports import tasks
-from ports.admin.mixins import HistoryAdminMixin
+from ports.admin.mixins import HistoryAdminMixin, RefusalReasonMixin
 from ports.models import Assignment, ImportRun, Port, RegistryChange
 from ports.registry import iana_csv, importing
 from ports.registry.resources import AssignmentResource
@@ -521,7 +520,7 @@ def _invalid_rows(invalid):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class ImportRunAdmin(HistoryAdminMixin, RefusalReasonMixin, admin.ModelAdmin):
     list_display = (
         "file_name",
         "started_at",
@@ -541,13 +540,6 @@ class ImportRunAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ("css/admin-registry.css",)}
-
-    @admin.display(description=_("reason"))
-    def reason(self, obj):
-        """A refused run's reason, as the editor was told; its page has all of it."""
-        if obj.outcome != ImportRun.Outcome.REFUSED:
-            return ""
-        return Truncator(obj.message.split("\n", 1)[0]).chars(120)
 
 
 @admin.register(RegistryChange)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from ports.imports import ImportRefused, lock_table
 from ports.models import ObservedPort, ObservedRun, ObservedSource
 from ports.observed import files
 from ports.observed.signals import observed_imported
@@ -24,14 +25,6 @@ from ports.observed.signals import observed_imported
 BATCH_SIZE = 2000
 # Fields compared between a file's entry and a live row (besides its key).
 VALUE_FIELDS = ("aliases", "frequency", "frequency_rank", "comment")
-
-
-class ImportRefused(Exception):
-    """The file cannot be imported as it is; nothing was changed."""
-
-    def __init__(self, message, problems=()):
-        super().__init__(message)
-        self.problems = list(problems)
 
 
 @dataclass
@@ -154,7 +147,7 @@ def read_file(source: str, data: bytes) -> files.ParsedFile:
     try:
         return files.parse(source, data)
     except files.ObservedFileError as error:
-        raise ImportRefused(str(error), error.problems) from None
+        raise ImportRefused(str(error)) from None
 
 
 def plan_import(
@@ -190,7 +183,8 @@ def import_observed(
     """
     parsed = read_file(source, data)
     with transaction.atomic():
-        _lock()
+        # As the registry import locks the registry: imports never interleave.
+        lock_table(ObservedPort)
         plan = _plan(parsed, file_name=file_name, modified=modified)
         if plan.shrinks and not allow_shrink:
             raise ImportRefused(plan.shrink_refusal())
@@ -210,20 +204,6 @@ def record_refused(
         outcome=ObservedRun.Outcome.REFUSED,
         message=reason,
     )
-
-
-def _lock():
-    """
-    Hold the observed data's lock until the transaction ends, so that two
-    imports never interleave (as ports.registry.importing locks the registry).
-    """
-    connection = transaction.get_connection()
-    table = connection.ops.quote_name(ObservedPort._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-        else:
-            cursor.execute(f"UPDATE {table} SET id = id WHERE 0 = 1")
 
 
 def _dating(parsed, modified):

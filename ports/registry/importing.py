@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ports.choices import AssignmentStatus, ChangeKind
+from ports.imports import ImportRefused, lock_table
 from ports.models import Assignment, ImportRun, RegistryChange
 from ports.registry import iana_csv
 from ports.registry.signals import registry_imported
@@ -27,14 +28,6 @@ BATCH_SIZE = 2000
 # A refused file's import run lists this many of its problems; a file of
 # garbage can have one per line, and the command line lists them all.
 REFUSED_PROBLEMS_LISTED = 100
-
-
-class ImportRefused(Exception):
-    """The file cannot be imported as it is; nothing was changed."""
-
-    def __init__(self, message, invalid=()):
-        super().__init__(message)
-        self.invalid = list(invalid)
 
 
 class PlanOutdated(ImportRefused):
@@ -219,7 +212,7 @@ def import_registry(
     """
     parsed = read_registry(data, skip_invalid=skip_invalid)
     with transaction.atomic():
-        _lock_registry()
+        lock_table(Assignment)
         plan = _plan(
             parsed,
             file_name=file_name,
@@ -237,23 +230,6 @@ def import_registry(
             )
         run = _apply(plan, user=user, progress=progress)
     return plan, run
-
-
-def _lock_registry():
-    """
-    Hold the registry lock until the transaction ends.
-
-    PostgreSQL: a table lock that conflicts with itself and with row writes,
-    while readers carry on. SQLite locks the whole database at the first write
-    of a transaction; a write that changes nothing takes that lock now.
-    """
-    connection = transaction.get_connection()
-    table = connection.ops.quote_name(Assignment._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-        else:
-            cursor.execute(f"UPDATE {table} SET id = id WHERE 0 = 1")
 
 
 def _comparable(value):
