@@ -15,7 +15,8 @@ Plain answers to requests that cannot be served, instead of server errors.
   post it, by the browser's word (403 otherwise).
 
 The pages are plain templates that need neither the database nor a request
-context, so they render whatever else is broken.
+context, so they render whatever else is broken. Under /api/ the answers are
+JSON, as the API's own errors are.
 """
 
 import logging
@@ -50,6 +51,24 @@ def plain_page(status: int, *, headers=None) -> HttpResponse:
     return response
 
 
+API_PREFIX = "/api/"
+REFUSALS = {
+    400: "Bad request: an address or value holding NUL or other control "
+    "characters, or a malformed body.",
+    413: "The request is too large.",
+}
+
+
+def refusal(request, status: int, *, headers=None) -> HttpResponse:
+    """A refused request's answer: JSON under /api/, a plain page elsewhere."""
+    if not request.path_info.startswith(API_PREFIX):
+        return plain_page(status, headers=headers)
+    response = JsonResponse({"detail": REFUSALS[status]}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
 def _has_control_characters(request) -> bool:
     raw_path = request.META.get("PATH_INFO", "").encode("latin-1", "replace")
     query = request.META.get("QUERY_STRING", "").encode("latin-1", "replace")
@@ -68,20 +87,20 @@ class RequestLimitsMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return plain_page(400)
+            return refusal(request, 400)
         if length < 0:
-            return plain_page(400)
+            return refusal(request, 400)
         if length > settings.REQUEST_MAX_BYTES:
-            return plain_page(413)
+            return refusal(request, 413)
         if _has_control_characters(request):
-            return plain_page(400)
+            return refusal(request, 400)
         return self.get_response(request)
 
 
 def bad_request(request, exception=None):
     if isinstance(exception, RequestDataTooBig):
-        return plain_page(413)
-    return plain_page(400)
+        return refusal(request, 413)
+    return refusal(request, 400)
 
 
 def server_error(request):

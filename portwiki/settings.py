@@ -99,12 +99,16 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # The API's documentation page and its Swagger UI files (served from static).
     "ninja",
+    "corsheaders",
     "ports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Above everything that answers by itself (refusals, 304s, the page cache),
+    # so that every answer of the open data may be read by any origin.
+    "corsheaders.middleware.CorsMiddleware",
     "ports.security.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 304s for every response with an ETag or Last-Modified, cached or not.
@@ -125,6 +129,13 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it answers locked-out logins.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The open data (the API and the downloads) may be read by any site's
+# scripts: public, read-only, no credentials (django-cors-headers).
+CORS_URLS_REGEX = r"^/(api|data)/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag"]
 
 # The benchmark swaps in a URLconf with a minimal reference view.
 ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "portwiki.urls")

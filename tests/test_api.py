@@ -22,8 +22,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+# What a browser sends with a request from another site's script.
+ORIGIN = {"HTTP_ORIGIN": "https://elsewhere.example"}
+
+
 def get(client, address, status=200, **headers):
-    response = client.get(address, **headers)
+    response = client.get(address, **ORIGIN, **headers)
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/json")
     assert response["Access-Control-Allow-Origin"] == "*"
@@ -225,8 +229,50 @@ def test_a_port_number_must_be_a_number(client):
     )
 
 
-def test_only_get_is_answered(client):
-    assert client.post("/api/v1/ports/373").status_code == 405
+@pytest.mark.parametrize("method", ["post", "options", "put", "delete"])
+def test_only_reading_is_answered_in_json(client, method):
+    response = getattr(client, method)("/api/v1/ports/373", **ORIGIN)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json() == {
+        "detail": f"{method.upper()} is not answered here: use GET, HEAD."
+    }
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize(
+    "address", ["/api/v1/ports/373", "/api/v1/stories", "/api/v1/openapi.json"]
+)
+def test_head_is_answered_as_get(client, address):
+    make_published_story(373)
+    response = client.head(address, **ORIGIN)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["ETag"] == get(client, address)["ETag"]
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_preflight_is_answered(client):
+    response = client.options(
+        "/api/v1/ports/373",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        **ORIGIN,
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize(
+    "address", ["/api/v1/assignments?service=%00", "/api/v1/services/%00"]
+)
+def test_control_characters_are_refused_in_json(client, address):
+    assert "control characters" in detail(client, address, 400)
+
+
+def test_pages_outside_the_open_data_allow_no_other_origin(client):
+    response = client.get("/ports/373/", **ORIGIN)
+    assert "Access-Control-Allow-Origin" not in response
 
 
 # Caching -----------------------------------------------------------------------
@@ -238,8 +284,10 @@ def test_answers_are_shared_tagged_and_revalidated(client):
     assert response["Surrogate-Key"] == "site ports port-373"
     assert response["Cache-Control"].startswith("public, max-age=60, s-maxage=")
     etag = response["ETag"]
-    again = client.get("/api/v1/ports/373", HTTP_IF_NONE_MATCH=etag)
+    again = client.get("/api/v1/ports/373", HTTP_IF_NONE_MATCH=etag, **ORIGIN)
     assert again.status_code == 304
+    assert again["Access-Control-Allow-Origin"] == "*"
+    assert again["Access-Control-Expose-Headers"] == "ETag"
     for address in ("/api/v1/assignments", "/api/v1/stories", "/api/v1/changes"):
         assert get(client, address)["Surrogate-Key"] == "site listings"
 

@@ -290,7 +290,7 @@ def test_data_answers_404_before_any_export(client):
 
 def test_data_lists_the_latest_export(client, content):
     export()
-    response = client.get("/data/")
+    response = client.get("/data/", HTTP_ORIGIN="https://elsewhere.example")
     assert response.status_code == 200
     index = response.json()
     assert index["datapackage"] == "http://testserver/data/datapackage.json"
@@ -323,9 +323,14 @@ def test_an_export_of_the_same_data_keeps_the_etags(client, content):
     (resource,) = [r for r in package["resources"] if r["path"] == "stories.json"]
     assert first["ETag"] == f'"{resource["hash"].removeprefix("sha256:")}"'
     export()
-    again = client.get("/data/stories.json", HTTP_IF_NONE_MATCH=first["ETag"])
+    again = client.get(
+        "/data/stories.json",
+        HTTP_IF_NONE_MATCH=first["ETag"],
+        HTTP_ORIGIN="https://elsewhere.example",
+    )
     assert again.status_code == 304
     assert again["ETag"] == first["ETag"]
+    assert again["Access-Control-Allow-Origin"] == "*"
 
 
 def test_data_serves_only_the_exported_files(client, content, settings):

@@ -13,7 +13,6 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from ports.api import datasets
-from ports.api.views import cors
 from ports.cache import tags
 from ports.cache.headers import share
 
@@ -31,7 +30,7 @@ def _package() -> dict | None:
 
 
 def _missing(message):
-    return cors(JsonResponse({"detail": message}, status=404))
+    return JsonResponse({"detail": message}, status=404)
 
 
 @require_safe
@@ -60,7 +59,7 @@ def index(request):
         "files": files,
     }
     response = JsonResponse(answer, json_dumps_params={"ensure_ascii": False})
-    return cors(share(request, response, tags=tags.DATA_TAGS))
+    return share(request, response, tags=tags.DATA_TAGS)
 
 
 @require_safe
@@ -93,4 +92,4 @@ def download(request, name):
     response = FileResponse(handle, content_type=CONTENT_TYPES[path.suffix])
     response["ETag"] = f'"{etag}"'
     response["Last-Modified"] = http_date(stat.st_mtime)
-    return cors(share(request, response, tags=tags.DATA_TAGS))
+    return share(request, response, tags=tags.DATA_TAGS)

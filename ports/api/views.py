@@ -4,17 +4,19 @@ The read-only JSON API under /api/v1/ (django-ninja: OpenAPI 3 schema at
 
 Answers are shared with caches as reader pages are (ports.cache.headers):
 public, with an ETag (304s), and tagged for purging, a port's answer with
-its port page's tags, lists with the listings'. Every answer, errors
-included, may be read from any origin's scripts (CORS); nothing is sent
-but GET, so no preflight is needed. Errors are JSON: {"detail": "..."}.
+its port page's tags, lists with the listings'. Every answer, errors and
+304s included, may be read from any origin's scripts (django-cors-headers,
+configured in settings). Every address takes GET and HEAD. Errors are JSON:
+{"detail": "..."}.
 """
 
 from datetime import date
+from functools import wraps
 from typing import Literal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
@@ -31,14 +33,36 @@ PER_PAGE = 100
 MAX_PER_PAGE = 1000
 
 
-def cors(response):
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Access-Control-Expose-Headers"] = "ETag"
-    return response
+def read_only(view):
+    """
+    HEAD answered as GET, as Django's own views do (the server sends no
+    body), and other methods refused in JSON: django-ninja refuses HEAD
+    and answers a refusal in plain text.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "HEAD":
+            request.method = "GET"
+            try:
+                return view(request, *args, **kwargs)
+            finally:
+                request.method = "HEAD"
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = ", ".join(sorted({*response["Allow"].split(", "), "HEAD"}))
+            response = JsonResponse(
+                {"detail": f"{request.method} is not answered here: use {allowed}."},
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
 
 
 class OpenDataAPI(NinjaAPI):
-    """Every answer marked for CORS; good ones shared as an operation says."""
+    """Good answers shared as an operation says; every address read-only."""
 
     def create_response(self, request, data, *, status=None, temporal_response=None):
         response = super().create_response(
@@ -47,7 +71,14 @@ class OpenDataAPI(NinjaAPI):
         caching = getattr(request, "api_caching", None)
         if response.status_code == 200 and caching is not None:
             share(request, response, **caching)
-        return cors(response)
+        return response
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            pattern.callback = read_only(pattern.callback)
+        return patterns, app_name, namespace
 
 
 def shared_docs(view):
@@ -67,7 +98,7 @@ def shared_docs(view):
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
             share(request, response, tags=[tags.SITE])
-        return cors(response)
+        return response
 
     return wrapped
 
@@ -116,14 +147,12 @@ def invalid(request, exc):
 
 def not_found(request, exception=None):
     """Any other address under /api/v1/: a JSON 404."""
-    return cors(
-        JsonResponse(
-            {
-                "detail": f"No such API address: {request.path}. "
-                "The API is described at /api/v1/docs."
-            },
-            status=404,
-        )
+    return JsonResponse(
+        {
+            "detail": f"No such API address: {request.path}. "
+            "The API is described at /api/v1/docs."
+        },
+        status=404,
     )
 
 
