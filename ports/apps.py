@@ -10,6 +10,7 @@ class PortsConfig(AppConfig):
     def ready(self):
         # The caches' receivers (purges for what editors and imports change)
         # and their system checks; the open data's downloads, written again
-        # after changes.
+        # after changes; reader search's registry entries, read again.
         from ports.api import receivers as open_data_receivers  # noqa: F401
         from ports.cache import checks, receivers  # noqa: F401
+        from ports.reader import receivers as search_receivers  # noqa: F401

@@ -14,7 +14,7 @@ from ports.models.registry import (
     port_number_validators,
     widest_range,
 )
-from ports.models.search import StorySearchText
+from ports.models.search import RegistrySearchEntry, StorySearchText
 from ports.models.search_tuning import PromotedPort, SearchPromotion, SearchSynonym
 from ports.models.stories import (
     FAQ,
@@ -48,6 +48,7 @@ __all__ = [
     "Story",
     "StoryAutosave",
     "StoryRevision",
+    "RegistrySearchEntry",
     "StorySearchText",
     "StoryTransition",
     "TranslationEdits",

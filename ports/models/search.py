@@ -14,12 +14,13 @@ configuration, are matched word for word ("simple").
 
 import re
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import (
     SearchVector,
     SearchVectorCombinable,
     SearchVectorField,
 )
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Func, Value
 from django.utils.html import strip_tags
 
@@ -177,3 +178,58 @@ class StorySearchText(models.Model):
 
     def __str__(self):
         return f"{self.revision_id} ({self.language})"
+
+
+class RegistrySearchEntryQuerySet(models.QuerySet):
+    def refresh(self) -> None:
+        """
+        Read the registry and the current observed data again (PostgreSQL;
+        nothing elsewhere, where search reads the tables themselves). In
+        the caller's transaction, so that searches see an import's entries
+        when it commits, and read the earlier ones until then.
+        """
+        database = connections[self.db]
+        if database.vendor == "postgresql":
+            view = self.model._meta.db_table
+            with database.cursor() as cursor:
+                cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")
+
+
+class RegistrySearchEntry(models.Model):
+    """
+    What reader search reads of the registry and observed use, on
+    PostgreSQL: a materialized view (migration 0024), so that a search
+    reads one indexed table, not the registry joined to observed rows for
+    every match.
+
+    A registry entry (its rows differing only in transport taken as one),
+    with its port's observed names and nmap's open frequency where it is an
+    assigned single port; or a port only observed data names (`source`
+    "observed"). Imports refresh it (ports.reader.receivers).
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    source = models.CharField(max_length=10)
+    service_name = models.CharField(max_length=255)
+    port_low = models.IntegerField()
+    port_high = models.IntegerField()
+    description = models.TextField()
+    assignee = models.TextField()
+    status = models.CharField(max_length=10)
+    transports = ArrayField(models.CharField(max_length=4))
+    # nmap's open frequency of the port (0 where unknown).
+    frequency = models.FloatField()
+    # The port's observed rows: [{source, name, aliases, comment}], or None.
+    observed = models.JSONField(null=True)
+    # The entry's own text (IANA's), and with its observed names.
+    own_document = SearchVectorField()
+    document = SearchVectorField()
+
+    objects = RegistrySearchEntryQuerySet.as_manager()
+
+    class Meta:
+        managed = False
+        db_table = "ports_registrysearchentry"
+
+    def __str__(self):
+        return f"{self.service_name or self.source} {self.port_low}-{self.port_high}"

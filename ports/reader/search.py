@@ -24,22 +24,18 @@ import operator
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVectorField,
 )
 from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
     Exists,
-    Expression,
     F,
     FloatField,
-    JSONField,
     Max,
     OuterRef,
     Q,
@@ -49,7 +45,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Concat, Greatest, JSONObject, Left, Ln
+from django.db.models.functions import Coalesce, Concat, Greatest, Left, Ln
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.html import escape
@@ -63,6 +59,7 @@ from ports.models import (
     Assignment,
     ObservedPort,
     PromotedPort,
+    RegistrySearchEntry,
     SearchSynonym,
     StorySearchText,
 )
@@ -77,6 +74,11 @@ STORY_LIMIT = 10
 REGISTRY_LIMIT = 30
 OBSERVED_LIMIT = 10
 REGISTRY_SEARCH_CONFIG = "english"
+# For the search's transaction only (SET LOCAL), in one statement.
+SEARCH_SETTINGS = (
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('jit', 'off', true)"
+)
 # Highlight delimiters that no text contains: the snippet is escaped first,
 # then they become <mark> elements.
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -232,8 +234,11 @@ def search(text: str, *, language: str, now=None) -> Results:
             # prepared search would be planned once for any words, without
             # the statistics that make its filters cheap (ten times slower
             # here). A search's plan costs a millisecond; it is made anew.
+            # Common words make the planner's costs large enough for it to
+            # compile the query to machine code (JIT), which took 36 ms to
+            # save none in a query that runs in 16.
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+                cursor.execute(SEARCH_SETTINGS)
             _postgres_search(results, text, words, synonyms, language=language, now=now)
     else:
         expanded = [*words, *(w for e in synonyms.values() for w in words_of(e))]
@@ -287,39 +292,6 @@ REGISTRY_SNIPPET_OPTIONS = {
     "stop_sel": MARK_END,
     "highlight_all": True,
 }
-
-
-class StoredDocument(Expression):
-    """
-    The stored tsvector of the query's own rows (migrations 0005 and 0018):
-    a generated column, not a model field, since SQLite has none. It follows
-    its table's alias, so it serves in a subquery too.
-    """
-
-    output_field = SearchVectorField()
-
-    def __init__(self, alias=None):
-        super().__init__()
-        self.alias = alias
-
-    def resolve_expression(self, query=None, *args, **kwargs):
-        # Once resolved it keeps its table, as a column does: a subquery's
-        # expressions are resolved again in the outer query.
-        clone = self.copy()
-        if clone.alias is None:
-            clone.alias = query.get_initial_alias()
-        return clone
-
-    def relabeled_clone(self, change_map):
-        clone = self.copy()
-        clone.alias = change_map.get(self.alias, self.alias)
-        return clone
-
-    def as_sql(self, compiler, connection):
-        return f"({compiler.quote_name(self.alias)}.search_document)", []
-
-    def get_group_by_cols(self):
-        return [self]
 
 
 def _queries(text, words, synonyms, config=REGISTRY_SEARCH_CONFIG):
@@ -377,17 +349,6 @@ def _frequency_bonus(frequency):
 def _live_observed():
     """Observed rows readers see: those of each source's current import."""
     return ObservedPort.objects.filter(run__current=True)
-
-
-class _GroupHeadline(SearchHeadline):
-    """
-    ts_headline of a column the query groups by. Not a grouping key itself:
-    it is then evaluated once per group, after the sort and LIMIT, rather
-    than for every matching row before grouping.
-    """
-
-    def get_group_by_cols(self):
-        return []
 
 
 def _postgres_search(results, text, words, synonyms, *, language, now):
@@ -535,110 +496,71 @@ REGISTRY_HIT_FIELDS = (
 )
 
 
-def _registry_hits(results, words, any_word, every_word):
+def _entry_hits(entries, any_word, every_word, *, limit, order):
     """
-    The top registry entries, entries differing only in transport taken as
-    one, withdrawn ones last, and the count of all: one query.
-
-    An assigned entry of one port is also found by what nmap or the services
-    file call that port (IANA's 3389 is "ms-wbt-server"; nmap says it is RDP).
-    It ranks by the better of its own text and theirs, plus a bonus for how
-    often nmap finds the port open, so that among comparable matches the
-    port the world runs comes first.
+    The top entries of the registry's search view matching the words, and
+    the count of all, in one query: ranked by their text (IANA's and
+    their port's observed names), plus a bonus for how often nmap finds the
+    port open, so that among comparable matches the port the world runs
+    comes first.
     """
-    # As the width, which has an index and so statistics (migration 0007):
-    # port_low = port_high would be guessed rare and the plan a slow one.
-    single_port = Q(
-        Exact(F("port_high") - F("port_low"), 0), status=AssignmentStatus.ASSIGNED
-    )
-    observed = _live_observed().alias(document=StoredDocument())
-    observed_here = observed.filter(port=OuterRef("port_low"))
-    matching_here = (
-        observed_here.filter(document=any_word)
-        .annotate(observed_rank=_rank(any_word, every_word))
-        .order_by("-observed_rank", "source", "transport")
-    )
-    top = list(
-        Assignment.objects.alias(document=StoredDocument())
-        .filter(
-            # A union of the two, each read from its indexes: an OR of them
-            # would read the whole table.
-            pk__in=Assignment.objects.alias(document=StoredDocument())
-            .filter(document=any_word)
-            .values("pk")
-            .union(
-                Assignment.objects.filter(
-                    single_port,
-                    port_low__in=observed.filter(document=any_word).values("port"),
-                ).values("pk")
-            )
-        )
-        .values(*REGISTRY_HIT_FIELDS)
-        # Aliases, not annotations: each is computed once, inside the rank.
-        .alias(
-            text_rank=Max(_rank(any_word, every_word)),
-            observed_rank=Max(
-                Case(
-                    When(
-                        single_port,
-                        then=Subquery(matching_here.values("observed_rank")[:1]),
-                    ),
-                    output_field=FloatField(),
-                )
-            ),
-            frequency=Max(
-                Case(
-                    When(
-                        single_port,
-                        then=Subquery(
-                            observed_here.nmap()
-                            .order_by("-frequency")
-                            .values("frequency")[:1]
-                        ),
-                    ),
-                    output_field=FloatField(),
-                )
-            ),
-        )
+    return list(
+        entries.filter(document=any_word)
+        .defer("document", "own_document")
         .annotate(
-            rank=Greatest(F("text_rank"), Coalesce(F("observed_rank"), 0.0))
-            + _frequency_bonus(Coalesce(F("frequency"), 0.0)),
-            transports=ArrayAgg("transport", distinct=True, default=[]),
+            rank=_rank(any_word, every_word) + _frequency_bonus(F("frequency")),
             total=Window(Count("*")),
-            snippet=_GroupHeadline(
+            # Evaluated for the hits shown only (see above).
+            snippet=SearchHeadline(
                 "description",
                 any_word,
                 config=REGISTRY_SEARCH_CONFIG,
                 **REGISTRY_SNIPPET_OPTIONS,
             ),
-            # Why an entry whose own text does not match was found: the
-            # observed row that matched best, for the hits shown only.
-            observed=Case(
-                When(
-                    text_rank=0,
-                    then=Subquery(
-                        _best_observed_row(observed_here, any_word, every_word)
-                    ),
-                ),
-                output_field=JSONField(),
+            own_match=Case(
+                When(own_document=any_word, then=Value(True)),
+                default=Value(False),
             ),
         )
+        .order_by(*order)[:limit]
+    )
+
+
+def _registry_hits(results, words, any_word, every_word):
+    """
+    The top registry entries, withdrawn ones last. An assigned entry of one
+    port is also found by what nmap or the services file call that port
+    (IANA's 3389 is "ms-wbt-server"; nmap says it is RDP), and then says so.
+    """
+    top = _entry_hits(
+        RegistrySearchEntry.objects.filter(source="registry"),
+        any_word,
+        every_word,
+        limit=REGISTRY_LIMIT,
         # False sorts before true: withdrawn entries last.
-        .order_by(
+        order=[
             Exact(F("status"), AssignmentStatus.WITHDRAWN),
             "-rank",
             "port_low",
             "service_name",
-        )[:REGISTRY_LIMIT]
+        ],
     )
-    results.registry_count = top[0]["total"] if top else 0
+    results.registry_count = top[0].total if top else 0
     results.registry = [
-        _registry_hit(
-            row,
-            highlight(row["snippet"] or ""),
-            _observed_reason(row["observed"], words),
+        RegistryHit(
+            service_name=entry.service_name,
+            port_low=entry.port_low,
+            port_high=entry.port_high,
+            transports=sorted(t for t in entry.transports if t),
+            description=highlight(entry.snippet or ""),
+            assignee=entry.assignee,
+            status=entry.status,
+            rank=entry.rank,
+            observed=None
+            if entry.own_match
+            else _observed_reason(_best_observed_row(entry.observed, words), words),
         )
-        for row in top
+        for entry in top
     ]
 
 
@@ -646,55 +568,38 @@ def _observed_hits(results, words, any_word, every_word):
     """
     Ports that nmap or the services file name for the words and IANA has
     assigned to no one (25565 is nmap's "minecraft"), ranked as registry
-    entries are, and the count of all: one query.
+    entries are.
     """
-    observed = _live_observed().alias(document=StoredDocument())
-    assigned = Assignment.objects.filter(
-        port_low=OuterRef("port"),
-        port_high=OuterRef("port"),
-        status=AssignmentStatus.ASSIGNED,
+    top = _entry_hits(
+        RegistrySearchEntry.objects.filter(source="observed"),
+        any_word,
+        every_word,
+        limit=OBSERVED_LIMIT,
+        order=["-rank", "port_low"],
     )
-    here = observed.filter(port=OuterRef("port"))
-    top = list(
-        observed.filter(document=any_word)
-        .exclude(Exists(assigned))
-        .values("port")
-        .annotate(
-            text_rank=Max(_rank(any_word, every_word)),
-            frequency=Subquery(
-                here.nmap().order_by("-frequency").values("frequency")[:1]
-            ),
-            rank=F("text_rank") + _frequency_bonus(Coalesce(F("frequency"), 0.0)),
-            transports=ArrayAgg("transport", distinct=True, default=[]),
-            total=Window(Count("*")),
-            row=Subquery(_best_observed_row(here, any_word, every_word)),
-        )
-        .order_by("-rank", "port")[:OBSERVED_LIMIT]
-    )
-    results.observed_count = top[0]["total"] if top else 0
+    results.observed_count = top[0].total if top else 0
     results.observed = [
         ObservedHit(
-            port=row["port"],
-            transports=sorted(row["transports"]),
-            reason=_observed_reason(row["row"], words),
-            rank=row["rank"],
+            port=entry.port_low,
+            transports=sorted(entry.transports),
+            reason=_observed_reason(_best_observed_row(entry.observed, words), words),
+            rank=entry.rank,
         )
-        for row in top
+        for entry in top
     ]
 
 
-def _best_observed_row(rows, any_word, every_word):
-    """The best match among observed rows, as a JSON object."""
-    return (
-        rows.filter(document=any_word)
-        .annotate(observed_rank=_rank(any_word, every_word))
-        .order_by("-observed_rank", "source", "transport")
-        .values(
-            row=JSONObject(
-                source="source", name="name", aliases="aliases", comment="comment"
-            )
-        )[:1]
-    )
+def _best_observed_row(rows, words):
+    """The observed row (name, aliases, comment) holding most of the words."""
+    if not rows:
+        return None
+
+    def found(row):
+        text = " ".join([row["name"], *row["aliases"], row["comment"]]).casefold()
+        return sum(word.casefold() in text for word in words)
+
+    # max() keeps the first of equals: the rows come by source, then transport.
+    return max(rows, key=found)
 
 
 def _observed_reason(row, words):
