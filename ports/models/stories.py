@@ -159,6 +159,14 @@ class Story(TranslationEdits):
             models.Index(fields=["updated_at"], name="story_updated"),
             models.Index(fields=["expire_at"], name="story_expires"),
             models.Index(fields=["scheduled_go_live_at"], name="story_scheduled"),
+            # Search joins every live version's text to its story: read from
+            # this index alone, not from the story rows, wide with the
+            # working copy in every language.
+            models.Index(
+                fields=["live_revision"],
+                include=["port", "go_live_at", "expire_at"],
+                name="story_live",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
