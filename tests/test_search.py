@@ -1,5 +1,6 @@
 """Reader search: numbers and ranges, service names, words (full-text on PostgreSQL)."""
 
+import datetime
 import re
 
 import pytest
@@ -10,11 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from ports.choices import AssignmentStatus
 from ports.editorial import actions
 from ports.reader import search
+from ports.registry import importing
 from tests.factories import (
     make_assignment,
     make_citation,
     make_published_story,
     make_story,
+    registry_csv,
 )
 
 pytestmark = pytest.mark.django_db
@@ -339,3 +342,22 @@ def test_fallback_search_without_postgresql(demo, monkeypatch):
     assert "<mark>" in results.stories[0].snippet
     assert results.registry[0].service_name == "apple-licman"
     assert results.registry[0].transports == ["tcp", "udp"]
+
+
+@on_postgresql
+def test_a_registry_import_is_searchable_when_it_commits(client):
+    def import_description(description, day):
+        importing.import_registry(
+            registry_csv(["zorbsvc", "4650", "tcp", description, *[""] * 8]),
+            file_name="registry.csv",
+            registry_date=datetime.date(2025, 1, day),
+        )
+
+    import_description("Zorblatt relay", 1)
+    hits = search.search("zorblatt", language="en").registry
+    assert [hit.port_low for hit in hits] == [4650]
+    # The next registry changes the description: search reads it, not the old.
+    import_description("Quindle relay", 2)
+    assert not search.search("zorblatt", language="en").registry
+    html = client.get("/search/?q=quindle").content.decode()
+    assert 'href="/ports/4650/"' in section(html, "registry-heading")
