@@ -19,7 +19,9 @@ from ports.registry.signals import registry_imported
 # one (in the shell, say) is announced by Django.
 @receiver(post_save, sender="ports.Assignment")
 @receiver(post_save, sender="ports.ObservedPort")
-def refresh_registry_search(sender, **kwargs):
+def refresh_registry_search(sender, raw=False, **kwargs):
+    if raw:
+        return  # a fixture's rows, loaded one by one: `migrate` refreshes after
     RegistrySearchEntry.objects.refresh()
 
 
