@@ -163,8 +163,7 @@ class Story(TranslationEdits):
             # this index alone, not from the story rows, wide with the
             # working copy in every language.
             models.Index(
-                fields=["live_revision"],
-                include=["port", "go_live_at", "expire_at"],
+                fields=["live_revision", "port", "go_live_at", "expire_at"],
                 name="story_live",
             ),
         ]
