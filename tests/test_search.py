@@ -225,7 +225,6 @@ def test_documents_are_generated_and_indexed(demo):
         )
         assert [row[0] for row in cursor.fetchall()] == [
             "ports_assignment_search_document",
-            "ports_observedport_search_document",
             "ports_registrysearchentry_document",
             "ports_storysearchtext_document",
         ]
