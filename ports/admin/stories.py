@@ -208,6 +208,7 @@ class StoryAdmin(LanguageSwitchMixin, TranslationAdmin):
             *LanguageSwitchMixin.Media.js,
             "js/length-counter.js",
             "js/live-preview.js",
+            "js/admin-json.js",
             "js/autosave.js",
             "js/presence.js",
         )

@@ -94,18 +94,8 @@
       if (key === sent) {
         return;
       }
-      inFlight = fetch(url, {
-        method: "POST",
-        body: body,
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": csrf, Accept: "application/json" },
-      })
-        .then(function (response) {
-          if (!response.ok) {
-            throw new Error(response.status);
-          }
-          return response.json();
-        })
+      inFlight = window
+        .portwikiJSON(url, { method: "POST", body: body, csrf: csrf })
         .then(function (answer) {
           sent = key;
           status.textContent = interpolate(
@@ -176,13 +166,8 @@
       changed();
     }
     notice.querySelector(".autosave-restore").addEventListener("click", function () {
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (response) {
-          if (!response.ok) {
-            throw new Error(response.status);
-          }
-          return response.json();
-        })
+      window
+        .portwikiJSON(url)
         .then(function (kept) {
           refill(form, kept.data);
           answered(say("Unsaved changes restored: save the story to keep them."));

@@ -39,18 +39,8 @@
 
     function ping() {
       var body = new URLSearchParams({ version: version() });
-      fetch(url, {
-        method: "POST",
-        body: body,
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": csrf, Accept: "application/json" },
-      })
-        .then(function (response) {
-          if (!response.ok) {
-            throw new Error(response.status);
-          }
-          return response.json();
-        })
+      window
+        .portwikiJSON(url, { method: "POST", body: body, csrf: csrf })
         .then(function (answer) {
           setText(saved, answer.saved_text);
           setText(others, answer.others_text);
