@@ -344,7 +344,7 @@ def test_fallback_search_without_postgresql(demo, monkeypatch):
 
 
 @on_postgresql
-def test_a_registry_import_is_searchable_when_it_commits(client):
+def test_search_reads_what_a_registry_import_changed(client):
     def import_description(description, day):
         importing.import_registry(
             registry_csv(["zorbsvc", "4650", "tcp", description, *[""] * 8]),
