@@ -20,7 +20,7 @@ from django.contrib.postgres.search import (
     SearchVectorCombinable,
     SearchVectorField,
 )
-from django.db import connection, connections, models
+from django.db import connections, models
 from django.db.models import Func, Value
 from django.utils.html import strip_tags
 
@@ -134,23 +134,23 @@ class StorySearchTextQuerySet(models.QuerySet):
         versions are dropped.
         """
         self.filter(revision__story_id=revision.story_id).delete()
-        rows = self.bulk_create(
+        postgresql = connections[self.db].vendor == "postgresql"
+        # The document is written with its row, in one INSERT: written by a
+        # later UPDATE, each row would leave a dead version behind that
+        # every search reads until a vacuum.
+        self.bulk_create(
             StorySearchText(
                 revision=revision,
                 language=language,
                 title=title,
                 summary=summary,
                 text=text,
+                document=search_document(language, title, summary, text)
+                if postgresql
+                else None,
             )
             for language, title, summary, text in search_texts(revision.content)
         )
-        if connection.vendor == "postgresql":
-            for row in rows:
-                self.filter(pk=row.pk).update(
-                    document=search_document(
-                        row.language, row.title, row.summary, row.text
-                    )
-                )
 
 
 class StorySearchText(models.Model):
