@@ -240,6 +240,20 @@ def test_documents_are_generated_and_indexed(demo):
     assert re.search(r"'wallac':\d+C", document)
 
 
+@on_postgresql
+def test_story_documents_are_kept_in_their_row(db):
+    # Ranking reads each matching story's document: one stored out of line
+    # (a Japanese story's bigrams, with its long text) was fetched from the
+    # TOAST table for every match. MAIN moves the text out first.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute "
+            "WHERE attrelid = 'ports_storysearchtext'::regclass "
+            "AND attname IN ('document', 'text') ORDER BY attname"
+        )
+        assert [row[0] for row in cursor.fetchall()] == ["m", "x"]
+
+
 def _match_condition(sql, table, column):
     """The `<document> @@ <query>` condition a search query filters `table` on."""
     # A model field is quoted; a column only PostgreSQL has is raw SQL.

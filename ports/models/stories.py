@@ -109,7 +109,8 @@ class Story(TranslationEdits):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="+",
+        # Search joins a version's texts to the story it is live in.
+        related_name="live_stories",
         verbose_name=_("live version"),
     )
     # An approved version waiting for its go-live time; readers keep seeing

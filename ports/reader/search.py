@@ -401,10 +401,9 @@ def _story_queries(language, text, words, synonyms):
 def _live_texts(now):
     """The search texts of live versions, by Story.objects.live()'s rule."""
     return StorySearchText.objects.filter(
-        Q(revision__story__expire_at__isnull=True)
-        | Q(revision__story__expire_at__gt=now),
-        revision__story__live_revision=F("revision"),
-        revision__story__go_live_at__lte=now,
+        Q(revision__live_stories__expire_at__isnull=True)
+        | Q(revision__live_stories__expire_at__gt=now),
+        revision__live_stories__go_live_at__lte=now,
     )
 
 
@@ -447,7 +446,7 @@ def _story_hits(results, text, words, synonyms, *, language, now):
         hits = hits.exclude(Q(language=SOURCE_LANGUAGE) & Exists(in_own_language))
     top = list(
         hits.annotate(
-            port=F("revision__story__port_id"),
+            port=F("revision__live_stories__port_id"),
             own_language=Case(When(language=language, then=Value(1)), default=Value(0)),
             rank=Case(*ranks, output_field=FloatField()),
             total=Window(Count("*")),
@@ -673,7 +672,7 @@ def _fallback_search(results, words, *, language, now):
         language__in=[language, SOURCE_LANGUAGE],
     )
     ranked = texts.annotate(
-        rank=_score(weights, words), port=F("revision__story__port_id")
+        rank=_score(weights, words), port=F("revision__live_stories__port_id")
     ).values("port", "rank", "language", "title", "summary", "text")
     # One hit per story, in the reader's language where it matched in it.
     best = {}
