@@ -362,12 +362,12 @@ def test_fingerprint_matches_when_nothing_changed_in_between():
 def test_import_is_set_based(django_assert_max_num_queries):
     rows = [[f"svc{n}", str(1000 + n), "tcp", f"Service {n}"] for n in range(3000)]
     # Load, lock, run row, two batches of assignments, two of history, finish,
-    # and on PostgreSQL search's registry entries refreshed; SQLite wraps bulk
-    # writes in savepoints.
+    # and on PostgreSQL search's registry entries locked and refreshed; SQLite
+    # wraps bulk writes in savepoints.
     with django_assert_max_num_queries(20):
         import_rows(rows)
     rows[5][3] = "Changed"
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         plan, _ = import_rows(rows[:-10])
     assert plan.summary() == "new=0 changed=1 unchanged=2989 withdrawn=10 invalid=0"
 

@@ -2,14 +2,17 @@
 
 import datetime
 import re
+import threading
+import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from ports.choices import AssignmentStatus
 from ports.editorial import actions
+from ports.observed.importing import import_observed
 from ports.reader import search
 from ports.registry import importing
 from tests.factories import (
@@ -355,6 +358,42 @@ def test_fallback_search_without_postgresql(demo, monkeypatch):
     assert "<mark>" in results.stories[0].snippet
     assert results.registry[0].service_name == "apple-licman"
     assert results.registry[0].transports == ["tcp", "udp"]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_entries_of_two_imports_committing_together_are_both_searchable():
+    # An entry saved (and search's entries refreshed) in one transaction,
+    # while an observed-data import runs in another: the import's refresh
+    # waits for the first to commit, and reads its entry too.
+    saved = threading.Event()
+
+    def save_entry_then_commit_later():
+        try:
+            with transaction.atomic():
+                make_assignment("zorbsvc", 4650, description="Zorblatt relay")
+                saved.set()
+                time.sleep(0.5)  # the import below starts meanwhile
+        finally:
+            saved.set()
+            connection.close()
+
+    first = threading.Thread(target=save_entry_then_commit_later)
+    first.start()
+    assert saved.wait(timeout=10)
+    import_observed(
+        "nmap",
+        b"# $Id: nmap-services 1 2022-08-31 22:53:46Z x $\n"
+        b"minecraft\t25565/tcp\t0.000076\t# A video game\n",
+        file_name="nmap-services",
+    )
+    first.join(timeout=10)
+    assert [
+        hit.port_low for hit in search.search("zorblatt", language="en").registry
+    ] == [4650]
+    assert [hit.port for hit in search.search("minecraft", language="en").observed] == [
+        25565
+    ]
 
 
 @on_postgresql

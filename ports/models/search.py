@@ -20,7 +20,7 @@ from django.contrib.postgres.search import (
     SearchVectorCombinable,
     SearchVectorField,
 )
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import Func, Value
 from django.utils.html import strip_tags
 
@@ -189,10 +189,23 @@ class RegistrySearchEntryQuerySet(models.QuerySet):
         when it commits, and read the earlier ones until then.
         """
         database = connections[self.db]
-        if database.vendor == "postgresql":
-            view = self.model._meta.db_table
-            with database.cursor() as cursor:
-                cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")
+        if database.vendor != "postgresql":
+            return
+        view = self.model._meta.db_table
+        # Two imports at once: the second waits here for the first to
+        # commit (a lock held to the end of the transaction, keyed by the
+        # view's oid). A statement reads what was committed when it began,
+        # so the lock is taken in a statement of its own: a REFRESH left to
+        # wait for the first one's would read the rows from before the first
+        # import, and drop its entries.
+        with (
+            transaction.atomic(using=self.db, savepoint=False),
+            database.cursor() as cursor,
+        ):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s::regclass::oid::int8)", [view]
+            )
+            cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")
 
 
 class RegistrySearchEntry(models.Model):
