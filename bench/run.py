@@ -393,6 +393,7 @@ def main():
         warm(cached_base, paths["story"])
         warm(cached_base, paths["story"], gzip=True)
         warm(cached_base, paths["no_story"])
+        warm(cached_base, paths["search"])
         root = servers.enter_context(tempfile.TemporaryDirectory())
         os.chmod(root, 0o755)  # nginx's and Varnish's workers are unprivileged
         servers.enter_context(
