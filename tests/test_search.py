@@ -360,25 +360,41 @@ def test_fallback_search_without_postgresql(demo, monkeypatch):
     assert results.registry[0].transports == ["tcp", "udp"]
 
 
+def _wait_for_a_session_waiting_on_a_lock(timeout=10.0):
+    """True once another session of this database waits for a lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_entries_of_two_imports_committing_together_are_both_searchable():
     # An entry saved (and search's entries refreshed) in one transaction,
-    # while an observed-data import runs in another: the import's refresh
-    # waits for the first to commit, and reads its entry too.
+    # which commits only once an observed-data import in another waits for
+    # it: the import's refresh then reads the entry too.
     saved = threading.Event()
+    import_waited = []
 
-    def save_entry_then_commit_later():
+    def save_entry_then_commit_while_the_import_waits():
         try:
             with transaction.atomic():
                 make_assignment("zorbsvc", 4650, description="Zorblatt relay")
                 saved.set()
-                time.sleep(0.5)  # the import below starts meanwhile
+                import_waited.append(_wait_for_a_session_waiting_on_a_lock())
         finally:
             saved.set()
             connection.close()
 
-    first = threading.Thread(target=save_entry_then_commit_later)
+    first = threading.Thread(target=save_entry_then_commit_while_the_import_waits)
     first.start()
     assert saved.wait(timeout=10)
     import_observed(
@@ -388,6 +404,7 @@ def test_entries_of_two_imports_committing_together_are_both_searchable():
         file_name="nmap-services",
     )
     first.join(timeout=10)
+    assert import_waited == [True]
     assert [
         hit.port_low for hit in search.search("zorblatt", language="en").registry
     ] == [4650]
