@@ -505,7 +505,6 @@ def _entry_hits(entries, any_word, every_word, *, limit, order):
     """
     return list(
         entries.filter(document=any_word)
-        .defer("document", "own_document")
         .annotate(
             rank=_rank(any_word, every_word) + _frequency_bonus(F("frequency")),
             total=Window(Count("*")),
@@ -521,7 +520,16 @@ def _entry_hits(entries, any_word, every_word, *, limit, order):
                 default=Value(False),
             ),
         )
-        .order_by(*order)[:limit]
+        .order_by(*order)
+        .values(
+            *REGISTRY_HIT_FIELDS,
+            "transports",
+            "observed",
+            "rank",
+            "total",
+            "snippet",
+            "own_match",
+        )[:limit]
     )
 
 
@@ -544,22 +552,16 @@ def _registry_hits(results, words, any_word, every_word):
             "service_name",
         ],
     )
-    results.registry_count = top[0].total if top else 0
+    results.registry_count = top[0]["total"] if top else 0
     results.registry = [
-        RegistryHit(
-            service_name=entry.service_name,
-            port_low=entry.port_low,
-            port_high=entry.port_high,
-            transports=sorted(t for t in entry.transports if t),
-            description=highlight(entry.snippet or ""),
-            assignee=entry.assignee,
-            status=entry.status,
-            rank=entry.rank,
-            observed=None
-            if entry.own_match
-            else _observed_reason(_best_observed_row(entry.observed, words), words),
+        _registry_hit(
+            row,
+            highlight(row["snippet"] or ""),
+            None
+            if row["own_match"]
+            else _observed_reason(_best_observed_row(row["observed"], words), words),
         )
-        for entry in top
+        for row in top
     ]
 
 
@@ -576,15 +578,15 @@ def _observed_hits(results, words, any_word, every_word):
         limit=OBSERVED_LIMIT,
         order=["-rank", "port_low"],
     )
-    results.observed_count = top[0].total if top else 0
+    results.observed_count = top[0]["total"] if top else 0
     results.observed = [
         ObservedHit(
-            port=entry.port_low,
-            transports=sorted(entry.transports),
-            reason=_observed_reason(_best_observed_row(entry.observed, words), words),
-            rank=entry.rank,
+            port=row["port_low"],
+            transports=sorted(row["transports"]),
+            reason=_observed_reason(_best_observed_row(row["observed"], words), words),
+            rank=row["rank"],
         )
-        for entry in top
+        for row in top
     ]
 
 
@@ -711,9 +713,7 @@ def _fallback_search(results, words, *, language, now):
         _contains_any(registry_weights, words)
         | Q(single_port, port_low__in=matching.values("port"))
     )
-    groups = assignments.values(
-        "service_name", "port_low", "port_high", "description", "assignee", "status"
-    )
+    groups = assignments.values(*REGISTRY_HIT_FIELDS)
     results.registry_count = groups.order_by().distinct().count()
     rows = (
         groups.alias(
