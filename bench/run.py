@@ -123,9 +123,9 @@ def database_ready(expected_stories):
 def analyze():
     """
     Planner statistics and visibility maps, as autovacuum keeps them on a
-    running site: a freshly built table holds the dead row versions of its
-    rows' updates (a story's search text is written, then its document),
-    which every scan would read until a vacuum.
+    running site: a freshly built database holds the dead row versions its
+    build left (each publish replaces the story's search texts), and index-only
+    scans read the table until a vacuum marks its pages all-visible.
     """
     import psycopg
 

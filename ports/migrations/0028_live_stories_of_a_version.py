@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ports', '0027_search_documents_kept_in_row'),
+        ("ports", "0027_search_documents_kept_in_row"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='story',
-            name='live_revision',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='live_stories', to='ports.storyrevision', verbose_name='live version'),
+            model_name="story",
+            name="live_revision",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="live_stories",
+                to="ports.storyrevision",
+                verbose_name="live version",
+            ),
         ),
     ]
