@@ -124,8 +124,9 @@ def analyze():
     """
     Planner statistics and visibility maps, as autovacuum keeps them on a
     running site: a freshly built database holds the dead row versions its
-    build left (each story is created, then updated as it is published), and index-only
-    scans read the table until a vacuum marks its pages all-visible.
+    build left (each story is created, then updated as it is published),
+    and index-only scans read the table until a vacuum marks its pages
+    all-visible.
     """
     import psycopg
 
